@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Assemble build/linux = pristine base + patches/series (quilt) + overlay.
+#
+# Runs on every make and is cheap when nothing changed. Files are only
+# rewritten when their content changes, so kbuild rebuilds incrementally:
+#  - the patch series is re-applied (quilt pop -a; push -a) when any patch or
+#    the series file changed; afterwards every file whose content differs from
+#    before is touched, including files whose patch went away, which quilt
+#    would otherwise restore with their old mtime;
+#  - overlay files (drivers/, include/, Documentation/ of the repository) are
+#    copied when they differ; an overlay file that was removed is deleted.
+# An overlay file must be new: changing an upstream file is a patch's job.
+. "$(dirname "$0")/lib.sh"
+
+BASE=$BUILD/base
+OVERLAY_DIRS=(drivers include Documentation)
+quilt() { command quilt --quiltrc "$TOP/scripts/quiltrc" "$@"; }
+
+[ -f "$BASE/.stamp" ] || die "no base tree; run scripts/fetch-base.sh"
+
+if [ ! -f "$SRC/.vl-base" ] || ! cmp -s "$BASE/.stamp" "$SRC/.vl-base"; then
+	msg "creating $SRC from $(cat "$BASE/.stamp")"
+	rm -rf "$SRC"
+	cp -a "$BASE" "$SRC.tmp"
+	rm -f "$SRC.tmp/.stamp"
+	ln -s "$TOP/patches" "$SRC.tmp/patches"
+	: > "$SRC.tmp/.vl-overlay"
+	mv "$SRC.tmp" "$SRC"
+	cp "$BASE/.stamp" "$SRC/.vl-base"
+fi
+cd "$SRC"
+[ "$(readlink patches)" = "$TOP/patches" ] || ln -sfn "$TOP/patches" patches
+
+# --- patches -------------------------------------------------------------
+want=$(cd "$TOP/patches" && cat series $(grep -v '^\s*#' series) 2>/dev/null |
+       sha1sum | cut -d' ' -f1)
+have=$(cat .vl-patches 2>/dev/null || true)
+if [ "$want" != "$have" ]; then
+	touched() {	# every file any applied patch touches, and the new ones
+		[ -d .pc ] && find .pc -mindepth 2 -type f ! -name '.*' |
+			cut -d/ -f3- || true
+		for p in $(grep -v '^\s*#' patches/series 2>/dev/null); do
+			grep -E '^\+\+\+ ' "patches/$p" | awk '{print $2}' |
+				cut -d/ -f2-
+		done
+	}
+	files=$(touched | sort -u)
+	before=$(for f in $files; do sha1sum "$f" 2>/dev/null ||
+		 echo "none  $f"; done)
+	rm -f .vl-patches
+	if [ -s .pc/applied-patches ]; then
+		quilt pop -a -q >/dev/null ||
+			die "quilt pop -a failed in $SRC; remove $SRC to start over"
+	fi
+	if grep -qv '^\s*#' patches/series 2>/dev/null; then
+		if ! out=$(quilt push -a 2>&1); then
+			echo "$out" | tail -n 20 >&2
+			bad=$(echo "$out" | sed -n 's/^Applying patch //p' |
+			      tail -n1)
+			die "patch ${bad#patches/} does not apply to $(cat .vl-base)"
+		fi
+		msg "applied $(quilt applied | wc -l) patches"
+	fi
+	for f in $files; do
+		new=$(sha1sum "$f" 2>/dev/null || echo "none  $f")
+		old=$(echo "$before" | grep -F "  $f" | head -n1 || true)
+		[ "$new" = "$old" ] || { [ -f "$f" ] && touch "$f"; } || true
+	done
+	echo "$want" > .vl-patches
+fi
+
+# --- overlay -------------------------------------------------------------
+cur=$(cd "$TOP" && for d in "${OVERLAY_DIRS[@]}"; do
+	[ -d "$d" ] && find "$d" -type f ! -name '*~' ! -name '.*.swp'
+      done | sort || true)
+for f in $cur; do
+	if [ -e "$BASE/$f" ]; then
+		die "overlay file $f exists upstream; change it with a patch"
+	fi
+	cmp -s "$TOP/$f" "$f" && continue
+	mkdir -p "$(dirname "$f")"
+	cp "$TOP/$f" "$f"
+done
+comm -23 .vl-overlay <(echo "$cur" | sed '/^$/d') | while read -r f; do
+	rm -f "$f"
+done
+echo "$cur" | sed '/^$/d' > .vl-overlay
