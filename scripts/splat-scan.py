@@ -13,7 +13,8 @@ status is the number of splats found (capped at 100), so 0 means clean.
 --expect FILE names WARN_ON()s that a test provokes on purpose (misuse
 tests): each line is "TEST-GLOB REGEX"; a plain "WARNING: CPU: ..." report
 raised while a test matching TEST-GLOB runs, whose headline matches REGEX,
-is listed as expected and not counted. Lockdep, KASAN, UBSAN, BUG, Oops and
+is listed as expected and not counted. With --ktap, a rule whose case ran
+but did not warn counts as a failure: the misuse check went missing. Lockdep, KASAN, UBSAN, BUG, Oops and
 leak reports can never be expected.
 """
 import fnmatch
@@ -42,6 +43,21 @@ def ktap_case(lines, i):
 		if m:
 			return m.group(1)
 	return '(unfinished)'
+
+
+def ktap_cases(lines):
+	"""SUITE.CASE of every case that finished."""
+	cases = []
+	suite = None
+	for line in lines:
+		m = KTAP_SUITE.match(line)
+		if m:
+			suite = m.group(1)
+			continue
+		m = KTAP_CASE.match(line)
+		if m and suite:
+			cases.append(f'{suite}.{m.group(1)}')
+	return cases
 
 
 def scan(lines, marker, ktap=False):
@@ -90,12 +106,22 @@ def load_expect(path):
 	return rules
 
 
-def expected(rules, test, excerpt):
+# With ccache's base_dir, __FILE__ can be relative ("../linux/drivers/...").
+SRCPATH = re.compile(r' at \S*?/?((?:arch|block|drivers|fs|include|kernel|lib|'
+		     r'mm|net|sound)/\S+:\d+)')
+
+
+def headline(excerpt):
 	head = next((l for l in excerpt if l.startswith('WARNING:')), '')
+	return SRCPATH.sub(r' at \1', head)
+
+
+def matching_rules(rules, test, excerpt):
+	head = headline(excerpt)
 	if not head.startswith('WARNING: CPU:'):
-		return False
-	return any(fnmatch.fnmatchcase(test, g) and r.search(head)
-		   for g, r in rules)
+		return []
+	return [i for i, (g, r) in enumerate(rules)
+		if fnmatch.fnmatchcase(test, g) and r.search(head)]
 
 
 def main():
@@ -121,15 +147,27 @@ def main():
 	with open(log, errors='replace') as f:
 		lines = f.readlines()
 	bad = 0
+	seen = set()
 	for test, excerpt in scan(lines, marker, ktap):
-		if expected(rules, test, excerpt):
-			head = next(l for l in excerpt if l.startswith('WARNING:'))
-			print(f'expected warning during {test}: {head}')
+		hits = matching_rules(rules, test, excerpt)
+		if hits:
+			seen.update(hits)
+			print(f'expected warning during {test}: {headline(excerpt)}')
 			continue
 		bad += 1
 		print(f'SPLAT during {test}:')
 		for l in excerpt:
 			print(f'  | {l}')
+	if ktap:
+		# A misuse test whose warning went missing no longer checks
+		# what it claims to: every rule for a case that ran must match.
+		ran = ktap_cases(lines)
+		for i, (g, r) in enumerate(rules):
+			if i in seen:
+				continue
+			if any(fnmatch.fnmatchcase(t, g) for t in ran):
+				bad += 1
+				print(f'MISSING expected warning in {g}: {r.pattern}')
 	return min(bad, 100)
 
 
