@@ -7,6 +7,7 @@
 # instead of silently dropping a driver or a debug check.
 . "$(dirname "$0")/lib.sh"
 
+"$TOP/scripts/assemble.sh"
 OUT=$BUILD/guest
 FRAGS=("$TOP"/tests/config/*.config)
 mkdir -p "$OUT"

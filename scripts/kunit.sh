@@ -18,6 +18,7 @@ else
 	mapfile -t globs < <(grep -v '^\s*\(#\|$\)' "$TOP/tests/kunit/suites")
 fi
 
+"$TOP/scripts/assemble.sh"
 cd "$SRC"
 msg "building KUnit kernel (UML) in $KBUILD"
 if ! python3 tools/testing/kunit/kunit.py build \

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for short-term mappings (vmap_local) of GEM VRAM objects.
+ *
+ * The VRAM is emulated: on UML, a logic_iomem region backed by ordinary
+ * memory stands in for the video memory BAR, so TTM ioremaps it, copies in
+ * and out of it on moves, and the tests can check what landed where. BOs
+ * are moved and evicted between two mappings, and every mapping must show
+ * the BO's content at its current location, with the TTM pin count never
+ * touched.
+ */
+
+#include <linux/ioport.h>
+#include <linux/iosys-map.h>
+#include <linux/sizes.h>
+#include <linux/vmalloc.h>
+
+#include <kunit/test.h>
+
+#include <drm/drm_device.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_gem_vram_helper.h>
+#include <drm/drm_kunit_helpers.h>
+#include <drm/ttm/ttm_resource.h>
+
+#if IS_ENABLED(CONFIG_INDIRECT_IOMEM)
+#include <linux/logic_iomem.h>
+
+/* An address range nothing else uses on UML. */
+#define VL_VRAM_BASE	0x1000000000ULL
+#define VL_VRAM_SIZE	SZ_4M
+#define VL_BO_SIZE	SZ_64K
+
+/*
+ * logic_iomem regions cannot be removed, so the emulated VRAM is set up on
+ * first use and stays for the rest of the boot.
+ */
+static u8 *vl_vram;
+
+static unsigned long vl_read(void *priv, unsigned int offset, int size)
+{
+	u8 *p = (u8 *)priv + offset;
+
+	switch (size) {
+	case 1:
+		return *p;
+	case 2:
+		return *(u16 *)p;
+	case 4:
+		return *(u32 *)p;
+	default:
+		return *(u64 *)p;
+	}
+}
+
+static void vl_write(void *priv, unsigned int offset, int size,
+		     unsigned long val)
+{
+	u8 *p = (u8 *)priv + offset;
+
+	switch (size) {
+	case 1:
+		*p = val;
+		break;
+	case 2:
+		*(u16 *)p = val;
+		break;
+	case 4:
+		*(u32 *)p = val;
+		break;
+	default:
+		*(u64 *)p = val;
+		break;
+	}
+}
+
+static void vl_set(void *priv, unsigned int offset, u8 value, int size)
+{
+	memset((u8 *)priv + offset, value, size);
+}
+
+static void vl_copy_from(void *priv, void *buffer, unsigned int offset,
+			 int size)
+{
+	memcpy(buffer, (u8 *)priv + offset, size);
+}
+
+static void vl_copy_to(void *priv, unsigned int offset, const void *buffer,
+		       int size)
+{
+	memcpy((u8 *)priv + offset, buffer, size);
+}
+
+static const struct logic_iomem_ops vl_vram_ops = {
+	.read = vl_read,
+	.write = vl_write,
+	.set = vl_set,
+	.copy_from = vl_copy_from,
+	.copy_to = vl_copy_to,
+};
+
+static long vl_vram_map(unsigned long offset, size_t size,
+			const struct logic_iomem_ops **ops, void **priv)
+{
+	*ops = &vl_vram_ops;
+	*priv = vl_vram + offset;
+	return 0;
+}
+
+static const struct logic_iomem_region_ops vl_vram_region_ops = {
+	.map = vl_vram_map,
+};
+
+static struct resource vl_vram_res = {
+	.name = "drm_gem_vram_vmap_local_test VRAM",
+	.start = VL_VRAM_BASE,
+	.end = VL_VRAM_BASE + VL_VRAM_SIZE - 1,
+	.flags = IORESOURCE_MEM,
+};
+
+static int vl_vram_setup(struct kunit *test)
+{
+	static DEFINE_MUTEX(lock);
+	int ret = 0;
+
+	mutex_lock(&lock);
+	if (!vl_vram) {
+		vl_vram = vzalloc(VL_VRAM_SIZE);
+		if (!vl_vram)
+			ret = -ENOMEM;
+		else
+			ret = logic_iomem_add_region(&vl_vram_res,
+						     &vl_vram_region_ops);
+		if (ret) {
+			vfree(vl_vram);
+			vl_vram = NULL;
+		}
+	}
+	mutex_unlock(&lock);
+
+	return ret;
+}
+
+static int vl_vram_init(struct kunit *test)
+{
+	struct drm_device *drm;
+	struct device *dev;
+
+	KUNIT_ASSERT_EQ(test, vl_vram_setup(test), 0);
+
+	dev = drm_kunit_helper_alloc_device(test);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	drm = __drm_kunit_helper_alloc_drm_device(test, dev, sizeof(*drm), 0,
+						  DRIVER_GEM);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, drm);
+	KUNIT_ASSERT_EQ(test, drmm_vram_helper_init(drm, VL_VRAM_BASE,
+						    VL_VRAM_SIZE), 0);
+	test->priv = drm;
+
+	return 0;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(vl_gbo_put, drm_gem_vram_put,
+			    struct drm_gem_vram_object *);
+
+static struct drm_gem_vram_object *vl_gbo_create(struct kunit *test)
+{
+	struct drm_gem_vram_object *gbo;
+	int ret;
+
+	gbo = drm_gem_vram_create(test->priv, VL_BO_SIZE, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, gbo);
+	ret = kunit_add_action_or_reset(test, vl_gbo_put, gbo);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+
+	return gbo;
+}
+
+/* Move the BO with a pin/unpin pair: it ends up unpinned where asked. */
+static void vl_move(struct kunit *test, struct drm_gem_vram_object *gbo,
+		    unsigned long pl_flag, u32 mem_type)
+{
+	KUNIT_ASSERT_EQ(test, drm_gem_vram_pin(gbo, pl_flag), 0);
+	KUNIT_ASSERT_EQ(test, drm_gem_vram_unpin(gbo), 0);
+	KUNIT_ASSERT_EQ(test, gbo->bo.resource->mem_type, mem_type);
+	KUNIT_ASSERT_EQ(test, gbo->bo.pin_count, 0);
+}
+
+static void vl_evict_vram(struct kunit *test)
+{
+	struct drm_device *drm = test->priv;
+	struct ttm_device *bdev = &drm->vram_mm->bdev;
+	struct ttm_resource_manager *man = ttm_manager_type(bdev, TTM_PL_VRAM);
+
+	KUNIT_ASSERT_EQ(test, ttm_resource_manager_evict_all(bdev, man), 0);
+}
+
+/* Write @seed's pattern through a short-term mapping. */
+static void vl_fill(struct kunit *test, struct drm_gem_vram_object *gbo,
+		    u32 seed, bool iomem)
+{
+	struct iosys_map map;
+	unsigned int i;
+
+	dma_resv_lock(gbo->bo.base.resv, NULL);
+	KUNIT_ASSERT_EQ(test, drm_gem_vmap_local(&gbo->bo.base, &map), 0);
+	KUNIT_EXPECT_EQ(test, map.is_iomem, iomem);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+	for (i = 0; i < VL_BO_SIZE / 4; i++)
+		iosys_map_wr(&map, i * 4, u32, seed + i);
+	drm_gem_vunmap_local(&gbo->bo.base, &map);
+	dma_resv_unlock(gbo->bo.base.resv);
+}
+
+/* Check @seed's pattern through a short-term mapping; count mismatches. */
+static unsigned int vl_check(struct kunit *test,
+			     struct drm_gem_vram_object *gbo, u32 seed,
+			     bool iomem)
+{
+	unsigned int i, bad = 0;
+	struct iosys_map map;
+
+	dma_resv_lock(gbo->bo.base.resv, NULL);
+	KUNIT_ASSERT_EQ(test, drm_gem_vmap_local(&gbo->bo.base, &map), 0);
+	KUNIT_EXPECT_EQ(test, map.is_iomem, iomem);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+	for (i = 0; i < VL_BO_SIZE / 4; i++)
+		if (iosys_map_rd(&map, i * 4, u32) != seed + i)
+			bad++;
+	drm_gem_vunmap_local(&gbo->bo.base, &map);
+	dma_resv_unlock(gbo->bo.base.resv);
+
+	return bad;
+}
+
+/* A mapping of a BO in VRAM is the VRAM itself, and pins nothing. */
+static void drm_gem_vram_test_vmap_local_vram(struct kunit *test)
+{
+	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
+	u32 *vram;
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
+	vl_fill(test, gbo, 0x1000, true);
+
+	vram = (u32 *)(vl_vram + (gbo->bo.resource->start << PAGE_SHIFT));
+	KUNIT_EXPECT_EQ(test, vram[0], 0x1000);
+	KUNIT_EXPECT_EQ(test, vram[VL_BO_SIZE / 4 - 1],
+			0x1000 + VL_BO_SIZE / 4 - 1);
+	KUNIT_EXPECT_EQ(test, gbo->vmap_local_use_count, 0);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+}
+
+/*
+ * Between two short-term mappings the BO moves from VRAM to system memory
+ * and back; each mapping maps it where it is, with its content.
+ */
+static void drm_gem_vram_test_vmap_local_moved(struct kunit *test)
+{
+	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
+	vl_fill(test, gbo, 0x2000, true);
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_SYSTEM, TTM_PL_SYSTEM);
+	KUNIT_EXPECT_EQ(test, vl_check(test, gbo, 0x2000, false), 0);
+	vl_fill(test, gbo, 0x3000, false);
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, vl_check(test, gbo, 0x3000, true), 0);
+}
+
+/* Between two short-term mappings the BO can be evicted. */
+static void drm_gem_vram_test_vmap_local_evicted(struct kunit *test)
+{
+	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
+	vl_fill(test, gbo, 0x4000, true);
+
+	vl_evict_vram(test);
+	KUNIT_EXPECT_EQ(test, gbo->bo.resource->mem_type, TTM_PL_SYSTEM);
+	KUNIT_EXPECT_EQ(test, vl_check(test, gbo, 0x4000, false), 0);
+}
+
+/* The pinning vmap and vmap_local on one BO, nested both ways. */
+static void drm_gem_vram_test_vmap_local_mixed(struct kunit *test)
+{
+	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
+	struct drm_gem_object *obj = &gbo->bo.base;
+	struct iosys_map vmap, local;
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
+
+	dma_resv_lock(obj->resv, NULL);
+	KUNIT_ASSERT_EQ(test, drm_gem_vram_vmap(gbo, &vmap), 0);
+	KUNIT_ASSERT_EQ(test, drm_gem_vmap_local(obj, &local), 0);
+	iosys_map_wr(&local, 0, u32, 0xfeedf00d);
+	KUNIT_EXPECT_EQ(test, iosys_map_rd(&vmap, 0, u32), 0xfeedf00d);
+	drm_gem_vram_vunmap(gbo, &vmap);
+	KUNIT_EXPECT_EQ(test, gbo->vmap_local_use_count, 1);
+	drm_gem_vunmap_local(obj, &local);
+
+	KUNIT_ASSERT_EQ(test, drm_gem_vmap_local(obj, &local), 0);
+	KUNIT_ASSERT_EQ(test, drm_gem_vram_vmap(gbo, &vmap), 0);
+	KUNIT_EXPECT_EQ(test, iosys_map_rd(&local, 0, u32), 0xfeedf00d);
+	drm_gem_vunmap_local(obj, &local);
+	KUNIT_EXPECT_EQ(test, gbo->vmap_use_count, 1);
+	drm_gem_vram_vunmap(gbo, &vmap);
+	dma_resv_unlock(obj->resv);
+
+	KUNIT_EXPECT_EQ(test, gbo->vmap_use_count, 0);
+	KUNIT_EXPECT_EQ(test, gbo->vmap_local_use_count, 0);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+
+	/* No mapping is in use, so the BO can still move. */
+	vl_evict_vram(test);
+	KUNIT_EXPECT_EQ(test, gbo->bo.resource->mem_type, TTM_PL_SYSTEM);
+}
+
+/* An unmap without a map warns and changes nothing. */
+static void drm_gem_vram_test_vunmap_local_unbalanced(struct kunit *test)
+{
+	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
+	struct iosys_map map;
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
+	iosys_map_clear(&map);
+	dma_resv_lock(gbo->bo.base.resv, NULL);
+	drm_gem_vram_vunmap_local(gbo, &map);
+	dma_resv_unlock(gbo->bo.base.resv);
+	KUNIT_EXPECT_EQ(test, gbo->vmap_local_use_count, 0);
+}
+
+static struct kunit_case drm_gem_vram_vmap_local_cases[] = {
+	KUNIT_CASE(drm_gem_vram_test_vmap_local_vram),
+	KUNIT_CASE(drm_gem_vram_test_vmap_local_moved),
+	KUNIT_CASE(drm_gem_vram_test_vmap_local_evicted),
+	KUNIT_CASE(drm_gem_vram_test_vmap_local_mixed),
+	KUNIT_CASE(drm_gem_vram_test_vunmap_local_unbalanced),
+	{}
+};
+
+static struct kunit_suite drm_gem_vram_vmap_local_suite = {
+	.name = "drm_gem_vram_vmap_local",
+	.init = vl_vram_init,
+	.test_cases = drm_gem_vram_vmap_local_cases,
+};
+
+kunit_test_suite(drm_gem_vram_vmap_local_suite);
+
+#endif /* CONFIG_INDIRECT_IOMEM */
+
+MODULE_DESCRIPTION("KUnit tests for short-term GEM VRAM mappings");
+MODULE_LICENSE("GPL");

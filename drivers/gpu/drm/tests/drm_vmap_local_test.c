@@ -1,0 +1,705 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for short-term kernel mappings (vmap_local) in dma-buf, GEM,
+ * PRIME and the GEM SHMEM helper.
+ *
+ * A test exporter counts every call of its dma-buf callbacks, records
+ * whether the reservation lock was held at each one, and returns distinct
+ * addresses for vmap and vmap_local, so that a mapping handed out from the
+ * wrong refcount shows.
+ */
+
+#include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
+#include <linux/file.h>
+#include <linux/iosys-map.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
+
+#include <kunit/test.h>
+
+#include <drm/drm_device.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gem_shmem_helper.h>
+#include <drm/drm_kunit_helpers.h>
+#include <drm/drm_prime.h>
+
+MODULE_IMPORT_NS(DMA_BUF);
+
+#define VL_SIZE		SZ_64K
+#define VL_BYTE		0x5c
+
+/* --- a test exporter ------------------------------------------------- */
+
+struct vl_exporter {
+	void *vmap_mem;			/* what vmap returns */
+	void *local_mem;		/* what vmap_local returns */
+	unsigned int vmap_calls, vunmap_calls;
+	unsigned int local_calls, unlocal_calls;
+	unsigned int pins;		/* pin minus unpin */
+	unsigned int unlocked_calls;	/* callbacks without the resv held */
+	struct dma_buf *dmabuf;
+};
+
+static void vl_check_locked(struct vl_exporter *exp, struct dma_buf *dmabuf)
+{
+	if (!dma_resv_is_locked(dmabuf->resv))
+		exp->unlocked_calls++;
+}
+
+static struct sg_table *vl_map_dma_buf(struct dma_buf_attachment *attach,
+				       enum dma_data_direction dir)
+{
+	struct vl_exporter *exp = attach->dmabuf->priv;
+	struct sg_table *sgt;
+
+	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+	if (!sgt)
+		return ERR_PTR(-ENOMEM);
+	if (sg_alloc_table(sgt, 1, GFP_KERNEL)) {
+		kfree(sgt);
+		return ERR_PTR(-ENOMEM);
+	}
+	/* Importers here never touch the DMA addresses. */
+	sg_init_one(sgt->sgl, exp->local_mem, VL_SIZE);
+
+	return sgt;
+}
+
+static void vl_unmap_dma_buf(struct dma_buf_attachment *attach,
+			     struct sg_table *sgt,
+			     enum dma_data_direction dir)
+{
+	sg_free_table(sgt);
+	kfree(sgt);
+}
+
+static int vl_pin(struct dma_buf_attachment *attach)
+{
+	struct vl_exporter *exp = attach->dmabuf->priv;
+
+	exp->pins++;
+	return 0;
+}
+
+static void vl_unpin(struct dma_buf_attachment *attach)
+{
+	struct vl_exporter *exp = attach->dmabuf->priv;
+
+	exp->pins--;
+}
+
+/* The exporter's memory belongs to the test: nothing to free. */
+static void vl_release(struct dma_buf *dmabuf)
+{
+}
+
+static int vl_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct vl_exporter *exp = dmabuf->priv;
+
+	vl_check_locked(exp, dmabuf);
+	exp->vmap_calls++;
+	exp->pins++;
+	iosys_map_set_vaddr(map, exp->vmap_mem);
+	return 0;
+}
+
+static void vl_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct vl_exporter *exp = dmabuf->priv;
+
+	vl_check_locked(exp, dmabuf);
+	exp->vunmap_calls++;
+	exp->pins--;
+}
+
+static int vl_vmap_local(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct vl_exporter *exp = dmabuf->priv;
+
+	vl_check_locked(exp, dmabuf);
+	exp->local_calls++;
+	iosys_map_set_vaddr(map, exp->local_mem);
+	return 0;
+}
+
+static void vl_vunmap_local(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct vl_exporter *exp = dmabuf->priv;
+
+	vl_check_locked(exp, dmabuf);
+	exp->unlocal_calls++;
+}
+
+static const struct dma_buf_ops vl_ops = {
+	.map_dma_buf = vl_map_dma_buf,
+	.unmap_dma_buf = vl_unmap_dma_buf,
+	.pin = vl_pin,
+	.unpin = vl_unpin,
+	.release = vl_release,
+	.vmap = vl_vmap,
+	.vunmap = vl_vunmap,
+	.vmap_local = vl_vmap_local,
+	.vunmap_local = vl_vunmap_local,
+};
+
+static const struct dma_buf_ops vl_ops_no_local = {
+	.map_dma_buf = vl_map_dma_buf,
+	.unmap_dma_buf = vl_unmap_dma_buf,
+	.pin = vl_pin,
+	.unpin = vl_unpin,
+	.release = vl_release,
+	.vmap = vl_vmap,
+	.vunmap = vl_vunmap,
+};
+
+static void vl_dma_buf_put(void *data)
+{
+	dma_buf_put(data);
+	/* Run the release now, while the test's memory still exists. */
+	flush_delayed_fput();
+}
+
+static struct vl_exporter *vl_export(struct kunit *test,
+				     const struct dma_buf_ops *ops)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(info);
+	struct vl_exporter *exp;
+	int ret;
+
+	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, exp);
+	exp->vmap_mem = kunit_kzalloc(test, VL_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, exp->vmap_mem);
+	exp->local_mem = kunit_kzalloc(test, VL_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, exp->local_mem);
+
+	info.ops = ops;
+	info.size = VL_SIZE;
+	info.flags = O_RDWR;
+	info.priv = exp;
+	exp->dmabuf = dma_buf_export(&info);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, exp->dmabuf);
+
+	ret = kunit_add_action_or_reset(test, vl_dma_buf_put, exp->dmabuf);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+
+	return exp;
+}
+
+/* --- dma-buf core ---------------------------------------------------- */
+
+/* Nested short-term mappings share one exporter mapping and one refcount. */
+static void dma_buf_test_vmap_local_nesting(struct kunit *test)
+{
+	struct vl_exporter *exp = vl_export(test, &vl_ops);
+	struct dma_buf *dmabuf = exp->dmabuf;
+	struct iosys_map a, b;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	KUNIT_EXPECT_EQ(test, dma_buf_vmap_local(dmabuf, &a), 0);
+	KUNIT_EXPECT_PTR_EQ(test, a.vaddr, exp->local_mem);
+	KUNIT_EXPECT_EQ(test, dma_buf_vmap_local(dmabuf, &b), 0);
+	KUNIT_EXPECT_TRUE(test, iosys_map_is_equal(&a, &b));
+	KUNIT_EXPECT_EQ(test, exp->local_calls, 1);
+	KUNIT_EXPECT_EQ(test, dmabuf->vmap_local_counter, 2);
+
+	dma_buf_vunmap_local(dmabuf, &b);
+	KUNIT_EXPECT_EQ(test, exp->unlocal_calls, 0);
+	dma_buf_vunmap_local(dmabuf, &a);
+	KUNIT_EXPECT_EQ(test, exp->unlocal_calls, 1);
+	KUNIT_EXPECT_EQ(test, dmabuf->vmap_local_counter, 0);
+	KUNIT_EXPECT_TRUE(test, iosys_map_is_null(&dmabuf->vmap_local_ptr));
+
+	/* Mapping again after the last unmap asks the exporter again. */
+	KUNIT_EXPECT_EQ(test, dma_buf_vmap_local(dmabuf, &a), 0);
+	KUNIT_EXPECT_EQ(test, exp->local_calls, 2);
+	dma_buf_vunmap_local(dmabuf, &a);
+	dma_resv_unlock(dmabuf->resv);
+
+	KUNIT_EXPECT_EQ(test, exp->unlocal_calls, 2);
+	KUNIT_EXPECT_EQ(test, exp->unlocked_calls, 0);
+	KUNIT_EXPECT_EQ(test, exp->pins, 0);
+}
+
+/*
+ * vmap and vmap_local on one buffer, in every order: each call gets its own
+ * kind of mapping and the two refcounts never mix.
+ */
+enum vl_step { VMAP, VUNMAP, LMAP, LUNMAP };
+
+struct vl_order_case {
+	const char *name;
+	enum vl_step steps[4];
+};
+
+static const struct vl_order_case vl_order_cases[] = {
+	{ "vmap inside vmap_local", { LMAP, VMAP, VUNMAP, LUNMAP } },
+	{ "vmap_local inside vmap", { VMAP, LMAP, LUNMAP, VUNMAP } },
+	{ "vmap_local released first", { LMAP, VMAP, LUNMAP, VUNMAP } },
+	{ "vmap released first", { VMAP, LMAP, VUNMAP, LUNMAP } },
+};
+
+static void vl_order_desc(const struct vl_order_case *t, char *desc)
+{
+	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(vl_order, vl_order_cases, vl_order_desc);
+
+static void dma_buf_test_vmap_local_mixed(struct kunit *test)
+{
+	const struct vl_order_case *t = test->param_value;
+	struct vl_exporter *exp = vl_export(test, &vl_ops);
+	struct dma_buf *dmabuf = exp->dmabuf;
+	struct iosys_map vmap, local;
+	int i;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	for (i = 0; i < ARRAY_SIZE(t->steps); i++) {
+		switch (t->steps[i]) {
+		case VMAP:
+			KUNIT_EXPECT_EQ(test, dma_buf_vmap(dmabuf, &vmap), 0);
+			KUNIT_EXPECT_PTR_EQ(test, vmap.vaddr, exp->vmap_mem);
+			break;
+		case VUNMAP:
+			dma_buf_vunmap(dmabuf, &vmap);
+			break;
+		case LMAP:
+			KUNIT_EXPECT_EQ(test, dma_buf_vmap_local(dmabuf, &local),
+					0);
+			KUNIT_EXPECT_PTR_EQ(test, local.vaddr, exp->local_mem);
+			break;
+		case LUNMAP:
+			dma_buf_vunmap_local(dmabuf, &local);
+			break;
+		}
+	}
+	dma_resv_unlock(dmabuf->resv);
+
+	KUNIT_EXPECT_EQ(test, exp->vmap_calls, 1);
+	KUNIT_EXPECT_EQ(test, exp->vunmap_calls, 1);
+	KUNIT_EXPECT_EQ(test, exp->local_calls, 1);
+	KUNIT_EXPECT_EQ(test, exp->unlocal_calls, 1);
+	KUNIT_EXPECT_EQ(test, dmabuf->vmapping_counter, 0);
+	KUNIT_EXPECT_EQ(test, dmabuf->vmap_local_counter, 0);
+	KUNIT_EXPECT_EQ(test, exp->unlocked_calls, 0);
+	KUNIT_EXPECT_EQ(test, exp->pins, 0);
+}
+
+/* An exporter without vmap_local gives -EOPNOTSUPP and no mapping. */
+static void dma_buf_test_vmap_local_unsupported(struct kunit *test)
+{
+	struct vl_exporter *exp = vl_export(test, &vl_ops_no_local);
+	struct dma_buf *dmabuf = exp->dmabuf;
+	struct iosys_map map;
+
+	iosys_map_set_vaddr(&map, exp->vmap_mem);
+	dma_resv_lock(dmabuf->resv, NULL);
+	KUNIT_EXPECT_EQ(test, dma_buf_vmap_local(dmabuf, &map), -EOPNOTSUPP);
+	dma_resv_unlock(dmabuf->resv);
+
+	KUNIT_EXPECT_TRUE(test, iosys_map_is_null(&map));
+	KUNIT_EXPECT_EQ(test, dmabuf->vmap_local_counter, 0);
+	KUNIT_EXPECT_EQ(test, exp->vmap_calls, 0);
+}
+
+/* An unmap without a map warns and changes nothing. */
+static void dma_buf_test_vunmap_local_unbalanced(struct kunit *test)
+{
+	struct vl_exporter *exp = vl_export(test, &vl_ops);
+	struct dma_buf *dmabuf = exp->dmabuf;
+	struct iosys_map map;
+
+	iosys_map_set_vaddr(&map, exp->local_mem);
+	dma_resv_lock(dmabuf->resv, NULL);
+	dma_buf_vunmap_local(dmabuf, &map);
+	dma_resv_unlock(dmabuf->resv);
+
+	KUNIT_EXPECT_EQ(test, dmabuf->vmap_local_counter, 0);
+	KUNIT_EXPECT_EQ(test, exp->unlocal_calls, 0);
+}
+
+/* Unmapping a mapping that is not the buffer's warns and keeps it mapped. */
+static void dma_buf_test_vunmap_local_mismatch(struct kunit *test)
+{
+	struct vl_exporter *exp = vl_export(test, &vl_ops);
+	struct dma_buf *dmabuf = exp->dmabuf;
+	struct iosys_map map, wrong;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	KUNIT_ASSERT_EQ(test, dma_buf_vmap_local(dmabuf, &map), 0);
+	iosys_map_set_vaddr(&wrong, exp->vmap_mem);
+	dma_buf_vunmap_local(dmabuf, &wrong);
+	KUNIT_EXPECT_EQ(test, dmabuf->vmap_local_counter, 1);
+	KUNIT_EXPECT_EQ(test, exp->unlocal_calls, 0);
+	KUNIT_EXPECT_TRUE(test, iosys_map_is_equal(&dmabuf->vmap_local_ptr,
+						   &map));
+
+	dma_buf_vunmap_local(dmabuf, &map);
+	dma_resv_unlock(dmabuf->resv);
+	KUNIT_EXPECT_EQ(test, dmabuf->vmap_local_counter, 0);
+	KUNIT_EXPECT_EQ(test, exp->unlocal_calls, 1);
+}
+
+/* A NULL buffer warns and fails with -EINVAL. */
+static void dma_buf_test_vmap_local_null(struct kunit *test)
+{
+	struct iosys_map map;
+
+	KUNIT_EXPECT_EQ(test, dma_buf_vmap_local(NULL, &map), -EINVAL);
+	KUNIT_EXPECT_TRUE(test, iosys_map_is_null(&map));
+}
+
+static struct kunit_case dma_buf_vmap_local_cases[] = {
+	KUNIT_CASE(dma_buf_test_vmap_local_nesting),
+	KUNIT_CASE_PARAM(dma_buf_test_vmap_local_mixed, vl_order_gen_params),
+	KUNIT_CASE(dma_buf_test_vmap_local_unsupported),
+	KUNIT_CASE(dma_buf_test_vunmap_local_unbalanced),
+	KUNIT_CASE(dma_buf_test_vunmap_local_mismatch),
+	KUNIT_CASE(dma_buf_test_vmap_local_null),
+	{}
+};
+
+static struct kunit_suite dma_buf_vmap_local_suite = {
+	.name = "dma_buf_vmap_local",
+	.test_cases = dma_buf_vmap_local_cases,
+};
+
+/* --- GEM, PRIME and the SHMEM helper ----------------------------------- */
+
+/* drm_gem_prime_export() takes the module owner from the fops. */
+static const struct file_operations vl_fops = {
+	.owner = THIS_MODULE,
+};
+
+static const struct drm_driver vl_driver = {
+	.driver_features = DRIVER_GEM,
+	.fops = &vl_fops,
+	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
+};
+
+static int vl_gem_init(struct kunit *test)
+{
+	struct drm_device *drm;
+	struct device *dev;
+
+	dev = drm_kunit_helper_alloc_device(test);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+
+	drm = __drm_kunit_helper_alloc_drm_device_with_driver(test, dev,
+							      sizeof(*drm), 0,
+							      &vl_driver);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, drm);
+	test->priv = drm;
+
+	return 0;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(vl_shmem_free, drm_gem_shmem_free,
+			    struct drm_gem_shmem_object *);
+
+static struct drm_gem_shmem_object *vl_shmem_create(struct kunit *test)
+{
+	struct drm_gem_shmem_object *shmem;
+	int ret;
+
+	shmem = drm_gem_shmem_create(test->priv, VL_SIZE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, shmem);
+	ret = kunit_add_action_or_reset(test, vl_shmem_free, shmem);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+
+	return shmem;
+}
+
+/*
+ * A native shmem object maps through the GEM callback; the page use count is
+ * back where it was after the unmap, and with nothing else holding the pages
+ * no mapping is kept.
+ */
+static void drm_gem_shmem_test_vmap_local(struct kunit *test)
+{
+	struct drm_gem_shmem_object *shmem = vl_shmem_create(test);
+	struct drm_gem_object *obj = &shmem->base;
+	struct iosys_map map, map2;
+
+	dma_resv_lock(obj->resv, NULL);
+	KUNIT_ASSERT_EQ(test, drm_gem_vmap_local(obj, &map), 0);
+	KUNIT_EXPECT_FALSE(test, map.is_iomem);
+	KUNIT_EXPECT_PTR_EQ(test, map.vaddr, shmem->vaddr_local);
+	KUNIT_EXPECT_EQ(test, shmem->vmap_local_use_count, 1);
+	KUNIT_EXPECT_EQ(test, shmem->vmap_use_count, 0);
+	iosys_map_memset(&map, 0, VL_BYTE, VL_SIZE);
+
+	KUNIT_ASSERT_EQ(test, drm_gem_vmap_local(obj, &map2), 0);
+	KUNIT_EXPECT_TRUE(test, iosys_map_is_equal(&map, &map2));
+	KUNIT_EXPECT_EQ(test, shmem->vmap_local_use_count, 2);
+	drm_gem_vunmap_local(obj, &map2);
+	KUNIT_EXPECT_TRUE(test, iosys_map_is_null(&map2));
+	drm_gem_vunmap_local(obj, &map);
+
+	KUNIT_EXPECT_EQ(test, shmem->vmap_local_use_count, 0);
+	KUNIT_EXPECT_EQ(test, shmem->pages_use_count, 0);
+	KUNIT_EXPECT_NULL(test, shmem->pages);
+	KUNIT_EXPECT_NULL(test, shmem->vaddr_local);
+
+	/* The content is the object's: the pinning vmap sees it. */
+	KUNIT_ASSERT_EQ(test, drm_gem_shmem_vmap(shmem, &map), 0);
+	KUNIT_EXPECT_EQ(test, iosys_map_rd(&map, VL_SIZE - 1, u8), VL_BYTE);
+	drm_gem_shmem_vunmap(shmem, &map);
+	dma_resv_unlock(obj->resv);
+}
+
+/*
+ * With the pages held by someone else (here a pin), a short-term mapping
+ * leaves the use count unchanged between calls and is cached; releasing
+ * the pages unmaps it.
+ */
+static void drm_gem_shmem_test_vmap_local_cached(struct kunit *test)
+{
+	struct drm_gem_shmem_object *shmem = vl_shmem_create(test);
+	struct drm_gem_object *obj = &shmem->base;
+	struct iosys_map map;
+	void *vaddr;
+
+	KUNIT_ASSERT_EQ(test, drm_gem_shmem_pin(shmem), 0);
+	KUNIT_EXPECT_EQ(test, shmem->pages_use_count, 1);
+
+	dma_resv_lock(obj->resv, NULL);
+	KUNIT_ASSERT_EQ(test, drm_gem_vmap_local(obj, &map), 0);
+	vaddr = map.vaddr;
+	drm_gem_vunmap_local(obj, &map);
+	KUNIT_EXPECT_EQ(test, shmem->pages_use_count, 1);
+	KUNIT_EXPECT_PTR_EQ(test, shmem->vaddr_local, vaddr);
+
+	KUNIT_ASSERT_EQ(test, drm_gem_vmap_local(obj, &map), 0);
+	KUNIT_EXPECT_PTR_EQ(test, map.vaddr, vaddr);
+	drm_gem_vunmap_local(obj, &map);
+	KUNIT_EXPECT_EQ(test, shmem->pages_use_count, 1);
+	dma_resv_unlock(obj->resv);
+
+	drm_gem_shmem_unpin(shmem);
+	KUNIT_EXPECT_EQ(test, shmem->pages_use_count, 0);
+	KUNIT_EXPECT_NULL(test, shmem->vaddr_local);
+}
+
+/* The pinning vmap and vmap_local on one object, in every order. */
+static void drm_gem_shmem_test_vmap_local_mixed(struct kunit *test)
+{
+	const struct vl_order_case *t = test->param_value;
+	struct drm_gem_shmem_object *shmem = vl_shmem_create(test);
+	struct drm_gem_object *obj = &shmem->base;
+	struct iosys_map vmap, local;
+	int i;
+
+	dma_resv_lock(obj->resv, NULL);
+	for (i = 0; i < ARRAY_SIZE(t->steps); i++) {
+		switch (t->steps[i]) {
+		case VMAP:
+			KUNIT_ASSERT_EQ(test, drm_gem_shmem_vmap(shmem, &vmap),
+					0);
+			iosys_map_wr(&vmap, 0, u32, 0xc0ffee00 + i);
+			break;
+		case VUNMAP:
+			drm_gem_shmem_vunmap(shmem, &vmap);
+			break;
+		case LMAP:
+			KUNIT_ASSERT_EQ(test, drm_gem_vmap_local(obj, &local),
+					0);
+			iosys_map_wr(&local, 4, u32, 0xbeef0000 + i);
+			break;
+		case LUNMAP:
+			drm_gem_vunmap_local(obj, &local);
+			break;
+		}
+		/* While both exist, both show the same memory. */
+		if (shmem->vmap_use_count && shmem->vmap_local_use_count) {
+			KUNIT_EXPECT_EQ(test, iosys_map_rd(&vmap, 4, u32),
+					iosys_map_rd(&local, 4, u32));
+			KUNIT_EXPECT_EQ(test, iosys_map_rd(&local, 0, u32),
+					iosys_map_rd(&vmap, 0, u32));
+		}
+	}
+	KUNIT_EXPECT_EQ(test, shmem->vmap_use_count, 0);
+	KUNIT_EXPECT_EQ(test, shmem->vmap_local_use_count, 0);
+	KUNIT_EXPECT_EQ(test, shmem->pages_use_count, 0);
+	KUNIT_EXPECT_NULL(test, shmem->vaddr);
+	KUNIT_EXPECT_NULL(test, shmem->vaddr_local);
+	dma_resv_unlock(obj->resv);
+}
+
+/* An unmap without a map warns and changes nothing. */
+static void drm_gem_shmem_test_vunmap_local_unbalanced(struct kunit *test)
+{
+	struct drm_gem_shmem_object *shmem = vl_shmem_create(test);
+	struct iosys_map map;
+
+	KUNIT_ASSERT_EQ(test, drm_gem_shmem_pin(shmem), 0);
+	iosys_map_set_vaddr(&map, shmem);
+	dma_resv_lock(shmem->base.resv, NULL);
+	drm_gem_shmem_vunmap_local(shmem, &map);
+	KUNIT_EXPECT_EQ(test, shmem->vmap_local_use_count, 0);
+	KUNIT_EXPECT_EQ(test, shmem->pages_use_count, 1);
+	dma_resv_unlock(shmem->base.resv);
+	drm_gem_shmem_unpin(shmem);
+}
+
+/* Unmapping the pinning vmap's address as a short-term one is refused. */
+static void drm_gem_shmem_test_vunmap_local_mismatch(struct kunit *test)
+{
+	struct drm_gem_shmem_object *shmem = vl_shmem_create(test);
+	struct drm_gem_object *obj = &shmem->base;
+	struct iosys_map vmap, local;
+
+	dma_resv_lock(obj->resv, NULL);
+	KUNIT_ASSERT_EQ(test, drm_gem_shmem_vmap(shmem, &vmap), 0);
+	KUNIT_ASSERT_EQ(test, drm_gem_shmem_vmap_local(shmem, &local), 0);
+	drm_gem_shmem_vunmap_local(shmem, &vmap);
+	KUNIT_EXPECT_EQ(test, shmem->vmap_local_use_count, 1);
+	KUNIT_EXPECT_EQ(test, shmem->pages_use_count, 2);
+
+	drm_gem_shmem_vunmap_local(shmem, &local);
+	drm_gem_shmem_vunmap(shmem, &vmap);
+	KUNIT_EXPECT_EQ(test, shmem->pages_use_count, 0);
+	dma_resv_unlock(obj->resv);
+}
+
+/* A GEM object without vmap_local gives -EOPNOTSUPP. */
+static const struct drm_gem_object_funcs vl_funcs_no_local = {
+	.free = drm_gem_shmem_object_free,
+	.vmap = drm_gem_shmem_object_vmap,
+	.vunmap = drm_gem_shmem_object_vunmap,
+};
+
+static void drm_gem_test_vmap_local_unsupported(struct kunit *test)
+{
+	struct drm_gem_shmem_object *shmem = vl_shmem_create(test);
+	const struct drm_gem_object_funcs *funcs = shmem->base.funcs;
+	struct iosys_map map;
+
+	shmem->base.funcs = &vl_funcs_no_local;
+	dma_resv_lock(shmem->base.resv, NULL);
+	KUNIT_EXPECT_EQ(test, drm_gem_vmap_local(&shmem->base, &map),
+			-EOPNOTSUPP);
+	dma_resv_unlock(shmem->base.resv);
+	KUNIT_EXPECT_TRUE(test, iosys_map_is_null(&map));
+	KUNIT_EXPECT_EQ(test, shmem->pages_use_count, 0);
+	shmem->base.funcs = funcs;
+}
+
+/*
+ * A shmem object exported with the PRIME helpers serves dma_buf_vmap_local()
+ * through its GEM callback, without pinning.
+ */
+static void drm_gem_prime_test_export_vmap_local(struct kunit *test)
+{
+	struct drm_gem_shmem_object *shmem = vl_shmem_create(test);
+	struct drm_gem_object *obj = &shmem->base;
+	struct dma_buf *dmabuf;
+	struct iosys_map map;
+
+	dmabuf = drm_gem_prime_export(obj, O_RDWR);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dmabuf);
+	KUNIT_EXPECT_PTR_EQ(test, dmabuf->resv, obj->resv);
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	KUNIT_EXPECT_EQ(test, dma_buf_vmap_local(dmabuf, &map), 0);
+	KUNIT_EXPECT_PTR_EQ(test, map.vaddr, shmem->vaddr_local);
+	KUNIT_EXPECT_EQ(test, shmem->vmap_local_use_count, 1);
+	KUNIT_EXPECT_EQ(test, shmem->vmap_use_count, 0);
+	dma_buf_vunmap_local(dmabuf, &map);
+	KUNIT_EXPECT_EQ(test, shmem->vmap_local_use_count, 0);
+	KUNIT_EXPECT_EQ(test, shmem->pages_use_count, 0);
+	dma_resv_unlock(dmabuf->resv);
+
+	dma_buf_put(dmabuf);
+	flush_delayed_fput();
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(vl_gem_put, drm_gem_object_put,
+			    struct drm_gem_object *);
+
+static struct drm_gem_object *vl_import(struct kunit *test,
+					struct vl_exporter *exp)
+{
+	struct drm_device *drm = test->priv;
+	struct drm_gem_object *obj;
+	int ret;
+
+	obj = drm_gem_prime_import(drm, exp->dmabuf);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, obj);
+	ret = kunit_add_action_or_reset(test, vl_gem_put, obj);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_PTR_EQ(test, obj->resv, exp->dmabuf->resv);
+
+	return obj;
+}
+
+/*
+ * An imported shmem object maps through the exporter's vmap_local, with the
+ * reservation held at each call, and does not change the exporter's pins.
+ */
+static void drm_gem_shmem_test_import_vmap_local(struct kunit *test)
+{
+	struct vl_exporter *exp = vl_export(test, &vl_ops);
+	struct drm_gem_object *obj = vl_import(test, exp);
+	unsigned int pins = exp->pins;
+	struct iosys_map map;
+
+	dma_resv_lock(obj->resv, NULL);
+	KUNIT_ASSERT_EQ(test, drm_gem_vmap_local(obj, &map), 0);
+	KUNIT_EXPECT_PTR_EQ(test, map.vaddr, exp->local_mem);
+	KUNIT_EXPECT_EQ(test, exp->local_calls, 1);
+	KUNIT_EXPECT_EQ(test, exp->pins, pins);
+	drm_gem_vunmap_local(obj, &map);
+	dma_resv_unlock(obj->resv);
+
+	KUNIT_EXPECT_EQ(test, exp->unlocal_calls, 1);
+	KUNIT_EXPECT_EQ(test, exp->unlocked_calls, 0);
+	KUNIT_EXPECT_EQ(test, exp->vmap_calls, 0);
+	KUNIT_EXPECT_EQ(test, exp->pins, pins);
+	KUNIT_EXPECT_EQ(test, exp->dmabuf->vmap_local_counter, 0);
+}
+
+/* Importing from an exporter without vmap_local: -EOPNOTSUPP, no pin. */
+static void drm_gem_shmem_test_import_vmap_local_unsupported(struct kunit *test)
+{
+	struct vl_exporter *exp = vl_export(test, &vl_ops_no_local);
+	struct drm_gem_object *obj = vl_import(test, exp);
+	unsigned int pins = exp->pins;
+	struct iosys_map map;
+
+	dma_resv_lock(obj->resv, NULL);
+	KUNIT_EXPECT_EQ(test, drm_gem_vmap_local(obj, &map), -EOPNOTSUPP);
+	dma_resv_unlock(obj->resv);
+	KUNIT_EXPECT_TRUE(test, iosys_map_is_null(&map));
+	KUNIT_EXPECT_EQ(test, exp->vmap_calls, 0);
+	KUNIT_EXPECT_EQ(test, exp->pins, pins);
+}
+
+static struct kunit_case drm_gem_vmap_local_cases[] = {
+	KUNIT_CASE(drm_gem_shmem_test_vmap_local),
+	KUNIT_CASE(drm_gem_shmem_test_vmap_local_cached),
+	KUNIT_CASE_PARAM(drm_gem_shmem_test_vmap_local_mixed,
+			 vl_order_gen_params),
+	KUNIT_CASE(drm_gem_shmem_test_vunmap_local_unbalanced),
+	KUNIT_CASE(drm_gem_shmem_test_vunmap_local_mismatch),
+	KUNIT_CASE(drm_gem_test_vmap_local_unsupported),
+	KUNIT_CASE(drm_gem_prime_test_export_vmap_local),
+	KUNIT_CASE(drm_gem_shmem_test_import_vmap_local),
+	KUNIT_CASE(drm_gem_shmem_test_import_vmap_local_unsupported),
+	{}
+};
+
+static struct kunit_suite drm_gem_vmap_local_suite = {
+	.name = "drm_gem_vmap_local",
+	.init = vl_gem_init,
+	.test_cases = drm_gem_vmap_local_cases,
+};
+
+kunit_test_suites(&dma_buf_vmap_local_suite, &drm_gem_vmap_local_suite);
+
+MODULE_DESCRIPTION("KUnit tests for short-term GEM and dma-buf mappings");
+MODULE_LICENSE("GPL");
