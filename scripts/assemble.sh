@@ -50,8 +50,14 @@ if [ "$want" != "$have" ]; then
 		 echo "none  $f"; done)
 	rm -f .vl-patches
 	if [ -s .pc/applied-patches ]; then
-		quilt pop -a -q >/dev/null ||
-			die "quilt pop -a failed in $SRC; remove $SRC to start over"
+		if ! quilt pop -a -q >/dev/null 2>&1; then
+			# build/linux is generated: edits that were never
+			# refreshed into patches/ are discarded, loudly.
+			echo "warning: $SRC has changes that are not in patches/;" \
+			     "discarding them" >&2
+			quilt pop -a -f -q >/dev/null ||
+				die "quilt pop -a -f failed; remove $SRC to start over"
+		fi
 	fi
 	if grep -qv '^\s*#' patches/series 2>/dev/null; then
 		if ! out=$(quilt push -a 2>&1); then

@@ -59,15 +59,36 @@ fi
 LOG=$RES/guest-console.log
 msg "booting guest (${MODE}: ${list:-demo}); console: $LOG"
 start=$(date +%s)
+MON=$BUILD/qemu-monitor.sock
+rm -f "$MON" "$LOG"
+: > "$LOG"
 set +e
 timeout -k 10 "$budget" qemu-system-x86_64 \
 	-machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
-	-display none -vga std -monitor none -no-reboot \
+	-display none -vga std -no-reboot \
+	-monitor "unix:$MON,server=on,wait=off" \
 	-serial "file:$LOG" \
 	-kernel "$OUT/arch/x86/boot/bzImage" -initrd "$BUILD/initramfs.cpio" \
 	-append "$append" \
 	-virtfs "local,path=$SHARE,mount_tag=vlout,security_model=none,id=vlout" \
-	< /dev/null
+	< /dev/null &
+qpid=$!
+
+# A guest test asks for a screendump of the emulated display by printing
+# "=== SCREENDUMP FILE"; the host writes FILE into the share, then
+# FILE.done, which the test waits for.
+done_dumps=" "
+while kill -0 $qpid 2>/dev/null; do
+	for f in $(tr -d '\r' < "$LOG" | sed -n 's/^=== SCREENDUMP \([A-Za-z0-9_.-]*\)$/\1/p'); do
+		case "$done_dumps" in *" $f "*) continue;; esac
+		done_dumps+="$f "
+		"$TOP/scripts/qemu-monitor.py" "$MON" screendump "$SHARE/$f" >&2 ||
+			echo "guest: screendump $f failed" >&2
+		touch "$SHARE/$f.done"
+	done
+	sleep 1
+done
+wait $qpid
 qrc=$?
 sed -i "s/\r$//" "$LOG"
 set -e
