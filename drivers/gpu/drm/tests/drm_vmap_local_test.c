@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for short-term kernel mappings (vmap_local) in dma-buf, GEM,
- * PRIME and the GEM SHMEM helper.
+ * PRIME and the GEM SHMEM and DMA helpers.
  *
  * A test exporter counts every call of its dma-buf callbacks, records
  * whether the reservation lock was held at each one, and returns distinct
@@ -21,6 +21,7 @@
 #include <drm/drm_device.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
+#include <drm/drm_gem_dma_helper.h>
 #include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_kunit_helpers.h>
 #include <drm/drm_prime.h>
@@ -61,8 +62,14 @@ static struct sg_table *vl_map_dma_buf(struct dma_buf_attachment *attach,
 		kfree(sgt);
 		return ERR_PTR(-ENOMEM);
 	}
-	/* Importers here never touch the DMA addresses. */
+	/*
+	 * Importers here never access memory through the DMA addresses; the
+	 * DMA helper only checks that the buffer is contiguous.
+	 */
 	sg_init_one(sgt->sgl, exp->local_mem, VL_SIZE);
+	sg_dma_address(sgt->sgl) = virt_to_phys(exp->local_mem);
+	sg_dma_len(sgt->sgl) = VL_SIZE;
+	sgt->nents = 1;
 
 	return sgt;
 }
@@ -699,7 +706,120 @@ static struct kunit_suite drm_gem_vmap_local_suite = {
 	.test_cases = drm_gem_vmap_local_cases,
 };
 
-kunit_test_suites(&dma_buf_vmap_local_suite, &drm_gem_vmap_local_suite);
+/* --- the DMA helper ---------------------------------------------------- */
+
+static const struct drm_driver vl_dma_driver = {
+	.driver_features = DRIVER_GEM,
+	.fops = &vl_fops,
+	.gem_prime_import_sg_table = drm_gem_dma_prime_import_sg_table,
+};
+
+static int vl_dma_init(struct kunit *test)
+{
+	struct drm_device *drm;
+	struct device *dev;
+
+	dev = drm_kunit_helper_alloc_device(test);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)),
+			0);
+
+	drm = __drm_kunit_helper_alloc_drm_device_with_driver(test, dev,
+							      sizeof(*drm), 0,
+							      &vl_dma_driver);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, drm);
+	test->priv = drm;
+
+	return 0;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(vl_dma_free, drm_gem_dma_free,
+			    struct drm_gem_dma_object *);
+
+/* A native DMA object's short-term mapping is its kernel mapping. */
+static void drm_gem_dma_test_vmap_local(struct kunit *test)
+{
+	struct drm_gem_dma_object *dma_obj;
+	struct iosys_map map, map2;
+	int ret;
+
+	dma_obj = drm_gem_dma_create(test->priv, VL_SIZE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dma_obj);
+	ret = kunit_add_action_or_reset(test, vl_dma_free, dma_obj);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_NOT_NULL(test, dma_obj->vaddr);
+
+	dma_resv_lock(dma_obj->base.resv, NULL);
+	KUNIT_ASSERT_EQ(test, drm_gem_vmap_local(&dma_obj->base, &map), 0);
+	KUNIT_EXPECT_PTR_EQ(test, map.vaddr, dma_obj->vaddr);
+	KUNIT_EXPECT_FALSE(test, map.is_iomem);
+	KUNIT_ASSERT_EQ(test, drm_gem_vmap_local(&dma_obj->base, &map2), 0);
+	KUNIT_EXPECT_TRUE(test, iosys_map_is_equal(&map, &map2));
+	iosys_map_memset(&map, 0, VL_BYTE, VL_SIZE);
+	drm_gem_vunmap_local(&dma_obj->base, &map2);
+	drm_gem_vunmap_local(&dma_obj->base, &map);
+	dma_resv_unlock(dma_obj->base.resv);
+
+	KUNIT_EXPECT_EQ(test, ((u8 *)dma_obj->vaddr)[VL_SIZE - 1], VL_BYTE);
+}
+
+/*
+ * An imported DMA object without a kernel mapping of its own maps through
+ * the exporter's vmap_local, under the reservation, without pinning.
+ */
+static void drm_gem_dma_test_import_vmap_local(struct kunit *test)
+{
+	struct vl_exporter *exp = vl_export(test, &vl_ops);
+	struct drm_gem_object *obj = vl_import(test, exp);
+	unsigned int pins = exp->pins;
+	struct iosys_map map;
+
+	KUNIT_ASSERT_NULL(test, to_drm_gem_dma_obj(obj)->vaddr);
+
+	dma_resv_lock(obj->resv, NULL);
+	KUNIT_ASSERT_EQ(test, drm_gem_vmap_local(obj, &map), 0);
+	KUNIT_EXPECT_PTR_EQ(test, map.vaddr, exp->local_mem);
+	KUNIT_EXPECT_EQ(test, exp->pins, pins);
+	drm_gem_vunmap_local(obj, &map);
+	dma_resv_unlock(obj->resv);
+
+	KUNIT_EXPECT_EQ(test, exp->local_calls, 1);
+	KUNIT_EXPECT_EQ(test, exp->unlocal_calls, 1);
+	KUNIT_EXPECT_EQ(test, exp->unlocked_calls, 0);
+	KUNIT_EXPECT_EQ(test, exp->vmap_calls, 0);
+	KUNIT_EXPECT_EQ(test, exp->pins, pins);
+	KUNIT_EXPECT_EQ(test, exp->dmabuf->vmap_local_counter, 0);
+}
+
+/* ... and gives -EOPNOTSUPP when the exporter has no vmap_local. */
+static void drm_gem_dma_test_import_vmap_local_unsupported(struct kunit *test)
+{
+	struct vl_exporter *exp = vl_export(test, &vl_ops_no_local);
+	struct drm_gem_object *obj = vl_import(test, exp);
+	struct iosys_map map;
+
+	dma_resv_lock(obj->resv, NULL);
+	KUNIT_EXPECT_EQ(test, drm_gem_vmap_local(obj, &map), -EOPNOTSUPP);
+	dma_resv_unlock(obj->resv);
+	KUNIT_EXPECT_TRUE(test, iosys_map_is_null(&map));
+	KUNIT_EXPECT_EQ(test, exp->vmap_calls, 0);
+}
+
+static struct kunit_case drm_gem_dma_vmap_local_cases[] = {
+	KUNIT_CASE(drm_gem_dma_test_vmap_local),
+	KUNIT_CASE(drm_gem_dma_test_import_vmap_local),
+	KUNIT_CASE(drm_gem_dma_test_import_vmap_local_unsupported),
+	{}
+};
+
+static struct kunit_suite drm_gem_dma_vmap_local_suite = {
+	.name = "drm_gem_dma_vmap_local",
+	.init = vl_dma_init,
+	.test_cases = drm_gem_dma_vmap_local_cases,
+};
+
+kunit_test_suites(&dma_buf_vmap_local_suite, &drm_gem_vmap_local_suite,
+		  &drm_gem_dma_vmap_local_suite);
 
 MODULE_DESCRIPTION("KUnit tests for short-term GEM and dma-buf mappings");
 MODULE_LICENSE("GPL");
