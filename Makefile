@@ -7,12 +7,13 @@
 #   make run                    demo in the guest, frames as PNG in build/out
 #   make kunit [SUITES="a b"]   KUnit suites (default: tests/kunit/suites)
 #   make guest-test [TESTS="a"] guest tests (default: tests/guest/tests)
+#   make lint                   checkpatch --strict and kernel-doc gate
 #   make assemble               build/linux = base + patches + overlay
 
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all run check deps base assemble kunit guest-kernel guest-test \
+.PHONY: all run check deps base assemble kunit guest-kernel guest-test lint \
 	clean distclean
 
 all: check
@@ -32,6 +33,8 @@ guest-test: guest-kernel
 run: guest-kernel
 	@$(S)/guest-run.sh run
 	@$(S)/frames-to-png.sh
+lint: assemble
+	@$(S)/lint.sh
 check:
 	@$(S)/check.sh
 

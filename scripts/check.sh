@@ -8,11 +8,18 @@
 start=$(date +%s)
 RES=$BUILD/results
 mkdir -p "$RES"
-rm -f "$RES/kunit.txt" "$RES/guest.txt"
+rm -f "$RES/kunit.txt" "$RES/guest.txt" "$RES/lint.txt"
 
 "$TOP/scripts/deps.sh"
 "$TOP/scripts/fetch-base.sh"
 "$TOP/scripts/assemble.sh"
+
+if "$TOP/scripts/lint.sh" > "$RES/lint.log" 2>&1; then
+	echo "lint PASS" > "$RES/lint.txt"
+else
+	echo "lint FAIL" > "$RES/lint.txt"
+fi
+cat "$RES/lint.log"
 
 "$TOP/scripts/kunit.sh" || true
 if "$TOP/scripts/guest-build.sh"; then
@@ -21,16 +28,33 @@ else
 	echo "(guest-kernel-build) FAIL" > "$RES/guest.txt"
 fi
 
-read -r passed failed skipped < <(
-	{ awk '{p += $2; f += $3; s += $4} END {print p+0, f+0, s+0}' \
-		"$RES/kunit.txt" 2>/dev/null || echo "0 1 0"; } |
-	while read -r kp kf ks; do
-		gp=$(grep -c ' PASS$' "$RES/guest.txt" 2>/dev/null || true)
-		gf=$(grep -c ' FAIL$' "$RES/guest.txt" 2>/dev/null || true)
-		[ -f "$RES/guest.txt" ] || gf=1
-		echo "$((kp + ${gp:-0})) $((kf + ${gf:-0})) $ks"
-	done)
-[ -f "$RES/kunit.txt" ] || failed=$((failed + 1))
+# kunit.txt: "SUITE PASSED FAILED SKIPPED"; guest.txt, lint.txt: "NAME PASS|FAIL".
+# A missing file means that step never produced results: one failure.
+read -r passed failed skipped < <(python3 - "$RES" <<'PY'
+import os, sys
+res = sys.argv[1]
+p = f = s = 0
+path = os.path.join(res, 'kunit.txt')
+if os.path.exists(path):
+	for line in open(path):
+		parts = line.split()
+		if len(parts) == 4:
+			p += int(parts[1]); f += int(parts[2]); s += int(parts[3])
+else:
+	f += 1
+for name in ('guest.txt', 'lint.txt'):
+	path = os.path.join(res, name)
+	if not os.path.exists(path):
+		f += 1
+		continue
+	for line in open(path):
+		if line.rstrip().endswith(' PASS'):
+			p += 1
+		elif line.rstrip().endswith(' FAIL'):
+			f += 1
+print(p, f, s)
+PY
+)
 
 echo
 echo "check took $(( $(date +%s) - start ))s; results in $RES"

@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Kernel style gate: checkpatch --strict on every patch of the series and
+# every overlay C file/header, and kernel-doc -Wall on the overlay files.
+# (Upstream files a patch touches keep their own, older warnings; the
+# patches are checked as diffs.) Prints one line per finding; exit 1 if any.
+. "$(dirname "$0")/lib.sh"
+
+cd "$SRC"
+bad=0
+for p in $(grep -v '^\s*#' "$TOP/patches/series"); do
+	if ! out=$(scripts/checkpatch.pl --strict -q "$TOP/patches/$p"); then
+		echo "$out"
+		echo "lint: checkpatch: $p"
+		bad=1
+	fi
+done
+files=$(cd "$TOP" && find drivers include -name '*.[ch]' 2>/dev/null | sort)
+for f in $files; do
+	if ! out=$(scripts/checkpatch.pl --strict -q -f --no-tree "$TOP/$f"); then
+		echo "$out"
+		echo "lint: checkpatch: $f"
+		bad=1
+	fi
+	out=$(scripts/kernel-doc -none -Wall "$TOP/$f" 2>&1)
+	if [ -n "$out" ]; then
+		echo "$out"
+		echo "lint: kernel-doc: $f"
+		bad=1
+	fi
+done
+[ $bad -eq 0 ] && echo "lint: clean ($(grep -vc '^\s*#' "$TOP/patches/series") patches, $(echo "$files" | wc -w) files)"
+exit $bad
