@@ -106,8 +106,10 @@ wanted = sys.argv[4:]
 text = open(log, errors='replace').read()
 results = {}
 order = []
+rcs = {}
 for m in re.finditer(r'^=== RESULT (\S+) (PASS|FAIL) rc=(\d+)', text, re.M):
 	results[m.group(1)] = m.group(2)
+	rcs[m.group(1)] = int(m.group(3))
 	order.append(m.group(1))
 started = re.findall(r'^=== TEST (\S+)', text, re.M)
 bad = {}
@@ -127,7 +129,9 @@ for t in names:
 		r, why = 'FAIL', ('hung: no result' if t in started
 				  else 'did not run')
 	elif r == 'FAIL':
-		why = 'test failed'
+		why = {137: 'hung: killed after the timeout',
+		       77: 'could not run (counted as a failure)',
+		       127: 'no such test program'}.get(rcs.get(t), 'test failed')
 	if t in bad:
 		r, why = 'FAIL', f'{bad[t]} kernel splat(s)'
 	lines.append(f'{t} {r}')
