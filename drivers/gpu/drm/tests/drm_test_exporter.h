@@ -251,14 +251,19 @@ static inline struct vl_exporter *vl_export(struct kunit *test,
 	return exp;
 }
 
+/* For test drivers: drm_gem_prime_export() takes the owner from the fops. */
+static const struct file_operations vl_fops = {
+	.owner = THIS_MODULE,
+};
+
 /* Import the exporter's buffer into @drm; released at the end of the test. */
 KUNIT_DEFINE_ACTION_WRAPPER(vl_gem_put, drm_gem_object_put,
 			    struct drm_gem_object *);
 
 static inline struct drm_gem_object *vl_import(struct kunit *test,
+					       struct drm_device *drm,
 					       struct vl_exporter *exp)
 {
-	struct drm_device *drm = test->priv;
 	struct drm_gem_object *obj;
 	int ret;
 

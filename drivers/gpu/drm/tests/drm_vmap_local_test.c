@@ -211,11 +211,6 @@ static struct kunit_suite dma_buf_vmap_local_suite = {
 
 /* --- GEM, PRIME and the SHMEM helper ----------------------------------- */
 
-/* drm_gem_prime_export() takes the module owner from the fops. */
-static const struct file_operations vl_fops = {
-	.owner = THIS_MODULE,
-};
-
 static const struct drm_driver vl_driver = {
 	.driver_features = DRIVER_GEM,
 	.fops = &vl_fops,
@@ -466,7 +461,7 @@ static void drm_gem_prime_test_export_vmap_local(struct kunit *test)
 static void drm_gem_shmem_test_import_vmap_local(struct kunit *test)
 {
 	struct vl_exporter *exp = vl_export(test, &vl_ops);
-	struct drm_gem_object *obj = vl_import(test, exp);
+	struct drm_gem_object *obj = vl_import(test, test->priv, exp);
 	unsigned int pins = exp->pins;
 	struct iosys_map map;
 
@@ -489,7 +484,7 @@ static void drm_gem_shmem_test_import_vmap_local(struct kunit *test)
 static void drm_gem_shmem_test_import_vmap_local_unsupported(struct kunit *test)
 {
 	struct vl_exporter *exp = vl_export(test, &vl_ops_no_local);
-	struct drm_gem_object *obj = vl_import(test, exp);
+	struct drm_gem_object *obj = vl_import(test, test->priv, exp);
 	unsigned int pins = exp->pins;
 	struct iosys_map map;
 
@@ -585,7 +580,7 @@ static void drm_gem_dma_test_vmap_local(struct kunit *test)
 static void drm_gem_dma_test_import_vmap_local(struct kunit *test)
 {
 	struct vl_exporter *exp = vl_export(test, &vl_ops);
-	struct drm_gem_object *obj = vl_import(test, exp);
+	struct drm_gem_object *obj = vl_import(test, test->priv, exp);
 	unsigned int pins = exp->pins;
 	struct iosys_map map;
 
@@ -610,7 +605,7 @@ static void drm_gem_dma_test_import_vmap_local(struct kunit *test)
 static void drm_gem_dma_test_import_vmap_local_unsupported(struct kunit *test)
 {
 	struct vl_exporter *exp = vl_export(test, &vl_ops_no_local);
-	struct drm_gem_object *obj = vl_import(test, exp);
+	struct drm_gem_object *obj = vl_import(test, test->priv, exp);
 	struct iosys_map map;
 
 	dma_resv_lock(obj->resv, NULL);

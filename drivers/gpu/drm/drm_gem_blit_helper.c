@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
+#include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
+#include <linux/module.h>
+#include <linux/once_lite.h>
+
+#include <drm/drm_damage_helper.h>
+#include <drm/drm_exec.h>
+#include <drm/drm_framebuffer.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gem_blit_helper.h>
+#include <drm/drm_gem_framebuffer_helper.h>
+#include <drm/drm_plane.h>
+#include <drm/drm_print.h>
+#include <drm/drm_rect.h>
+
+/**
+ * DOC: overview
+ *
+ * Display drivers without a scanout engine that can read the framebuffer
+ * (USB displays, virtual displays) copy each damaged rectangle of it with
+ * the CPU. drm_gem_fb_blit_damage() does the work around that copy for
+ * every GEM object of a framebuffer, whether native or imported through
+ * PRIME, without pinning anything:
+ *
+ * 1. dma_buf_begin_cpu_access() for each imported object, without the
+ *    reservation lock (the exporter may take it);
+ * 2. lock all reservations together with &drm_exec, backing off on
+ *    contention; an object used by several color planes is locked and
+ *    mapped once;
+ * 3. wait for the objects' implicit write fences, so that the copy never
+ *    shows a frame the producer has not finished;
+ * 4. map each object with drm_gem_vmap_local(); an object whose memory
+ *    manager or exporter has no short-term mapping falls back to the
+ *    pinning drm_gem_vmap() for the duration of the copy;
+ * 5. call the driver for each damage clip, clipped to the framebuffer and
+ *    the plane's source rectangle, with the mapping of each color plane;
+ * 6. undo 4, 2 and 1 in reverse order, on success and on every error.
+ *
+ * Where in the commit to call it: in the prepare phase, from
+ * &drm_plane_helper_funcs.begin_fb_access, into a staging buffer that the
+ * driver owns per plane state, and not from
+ * &drm_plane_helper_funcs.atomic_update. Step 2 takes dma_resv locks and
+ * step 3 waits for fences. In the commit tail of a nonblocking commit, the
+ * commit's own fences are already published, and a thread holding one of
+ * these reservation locks may be waiting for them: taking the lock there
+ * can deadlock, which is why the dma-fence signalling annotations forbid
+ * it. In the prepare phase nothing has been published yet, so locking and
+ * waiting are allowed, and an interrupted wait returns to userspace. The
+ * commit tail then only sends the staging buffer to the device.
+ *
+ * If no clip is damaged, drm_gem_fb_blit_damage() returns at once, without
+ * locking or mapping anything.
+ */
+
+struct drm_gem_blit_obj {
+	struct drm_gem_object *obj;
+	struct iosys_map map;
+	bool cpu_access;	/* dma_buf_begin_cpu_access() succeeded */
+	bool pinned_vmap;	/* mapped by the drm_gem_vmap() fallback */
+};
+
+static bool drm_gem_blit_has_damage(struct drm_plane_state *old_state,
+				    struct drm_plane_state *new_state)
+{
+	struct drm_atomic_helper_damage_iter iter;
+	struct drm_rect clip;
+
+	drm_atomic_helper_damage_iter_init(&iter, old_state, new_state);
+	drm_atomic_for_each_plane_damage(&iter, &clip)
+		return true;
+
+	return false;
+}
+
+/* Collect the framebuffer's distinct GEM objects; @index maps planes. */
+static unsigned int drm_gem_blit_collect(struct drm_framebuffer *fb,
+					 struct drm_gem_blit_obj *objs,
+					 unsigned int *index)
+{
+	unsigned int i, j, n = 0;
+
+	for (i = 0; i < fb->format->num_planes; i++) {
+		struct drm_gem_object *obj = drm_gem_fb_get_obj(fb, i);
+
+		for (j = 0; j < n; j++)
+			if (objs[j].obj == obj)
+				break;
+		if (j == n)
+			objs[n++].obj = obj;
+		index[i] = j;
+	}
+
+	return n;
+}
+
+static void drm_gem_blit_end_cpu_access(struct drm_gem_blit_obj *objs,
+					unsigned int n)
+{
+	while (n--) {
+		struct drm_gem_object *obj = objs[n].obj;
+
+		if (!objs[n].cpu_access)
+			continue;
+		dma_buf_end_cpu_access(obj->import_attach->dmabuf,
+				       DMA_FROM_DEVICE);
+		objs[n].cpu_access = false;
+	}
+}
+
+static void drm_gem_blit_vunmap(struct drm_gem_blit_obj *objs, unsigned int n)
+{
+	while (n--) {
+		if (iosys_map_is_null(&objs[n].map))
+			continue;
+		if (objs[n].pinned_vmap)
+			drm_gem_vunmap(objs[n].obj, &objs[n].map);
+		else
+			drm_gem_vunmap_local(objs[n].obj, &objs[n].map);
+	}
+}
+
+static int drm_gem_blit_vmap(struct drm_gem_blit_obj *objs, unsigned int n)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		struct drm_gem_object *obj = objs[i].obj;
+
+		ret = drm_gem_vmap_local(obj, &objs[i].map);
+		if (ret == -EOPNOTSUPP) {
+			DO_ONCE_LITE(drm_dbg_kms, obj->dev,
+				     "no vmap_local, falling back to pinning vmap\n");
+			objs[i].pinned_vmap = true;
+			ret = drm_gem_vmap(obj, &objs[i].map);
+		}
+		if (ret) {
+			iosys_map_clear(&objs[i].map);
+			drm_gem_blit_vunmap(objs, i);
+			return ret;
+		}
+	}
+
+	return 0;
+}
+
+static int drm_gem_blit_clips(struct drm_plane_state *old_state,
+			      struct drm_plane_state *new_state,
+			      struct drm_gem_blit_obj *objs,
+			      const unsigned int *index,
+			      drm_gem_blit_clip_func blit, void *priv)
+{
+	struct iosys_map src[DRM_FORMAT_MAX_PLANES] = { };
+	struct drm_framebuffer *fb = new_state->fb;
+	struct drm_atomic_helper_damage_iter iter;
+	struct drm_rect fb_rect, clip;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < fb->format->num_planes; i++) {
+		src[i] = objs[index[i]].map;
+		iosys_map_incr(&src[i], fb->offsets[i]);
+	}
+	drm_rect_init(&fb_rect, 0, 0, fb->width, fb->height);
+
+	drm_atomic_helper_damage_iter_init(&iter, old_state, new_state);
+	drm_atomic_for_each_plane_damage(&iter, &clip) {
+		if (!drm_rect_intersect(&clip, &fb_rect))
+			continue;
+		ret = blit(priv, fb, src, &clip);
+		if (ret)
+			return ret;
+	}
+
+	return 0;
+}
+
+/**
+ * drm_gem_fb_blit_damage - copy a plane's damage out of its framebuffer
+ * @old_state: the plane's old state, for the damage iterator
+ * @new_state: the plane's new state, with the framebuffer to copy from
+ * @blit: called for each damage clip with the mappings of the color planes
+ * @priv: passed to @blit
+ *
+ * Prepares CPU access to every GEM object of @new_state's framebuffer, locks
+ * and maps them all without pinning, calls @blit for each damage clip and
+ * undoes everything in reverse order; see the overview in
+ * Documentation/gpu/drm-kms-helpers.rst for the steps and their order.
+ * Imported objects are bracketed by dma_buf_begin_cpu_access() and
+ * dma_buf_end_cpu_access() for %DMA_FROM_DEVICE, called without the
+ * reservation lock. Objects whose memory manager has no
+ * &drm_gem_object_funcs.vmap_local are mapped with the pinning
+ * drm_gem_vmap() instead, for the duration of the call only.
+ *
+ * Call it from the prepare phase of a commit, typically from
+ * &drm_plane_helper_funcs.begin_fb_access, never from the commit tail: it
+ * takes reservation locks and waits for the framebuffer's fences. Without
+ * damage, it returns 0 without locking or mapping anything.
+ *
+ * Returns:
+ * 0 on success, or a negative errno code: from dma_buf_begin_cpu_access(),
+ * from locking (-EINTR or -ERESTARTSYS if interrupted), from waiting for
+ * fences, from mapping, or from @blit.
+ */
+int drm_gem_fb_blit_damage(struct drm_plane_state *old_state,
+			   struct drm_plane_state *new_state,
+			   drm_gem_blit_clip_func blit, void *priv)
+{
+	struct drm_gem_blit_obj objs[DRM_FORMAT_MAX_PLANES] = { };
+	unsigned int index[DRM_FORMAT_MAX_PLANES];
+	struct drm_framebuffer *fb = new_state->fb;
+	struct drm_exec exec;
+	unsigned int i, n;
+	long lret;
+	int ret;
+
+	if (!fb || !drm_gem_blit_has_damage(old_state, new_state))
+		return 0;
+
+	n = drm_gem_blit_collect(fb, objs, index);
+
+	for (i = 0; i < n; i++) {
+		struct drm_gem_object *obj = objs[i].obj;
+
+		if (!obj->import_attach)
+			continue;
+		ret = dma_buf_begin_cpu_access(obj->import_attach->dmabuf,
+					       DMA_FROM_DEVICE);
+		if (ret)
+			goto out_end_cpu_access;
+		objs[i].cpu_access = true;
+	}
+
+	drm_exec_init(&exec, DRM_EXEC_INTERRUPTIBLE_WAIT, n);
+	drm_exec_until_all_locked(&exec) {
+		for (i = 0; i < n; i++) {
+			ret = drm_exec_lock_obj(&exec, objs[i].obj);
+			drm_exec_retry_on_contention(&exec);
+			if (ret)
+				goto out_unlock;
+		}
+	}
+
+	for (i = 0; i < n; i++) {
+		lret = dma_resv_wait_timeout(objs[i].obj->resv,
+					     DMA_RESV_USAGE_WRITE, true,
+					     MAX_SCHEDULE_TIMEOUT);
+		if (lret < 0) {
+			ret = lret;
+			goto out_unlock;
+		}
+	}
+
+	ret = drm_gem_blit_vmap(objs, n);
+	if (ret)
+		goto out_unlock;
+
+	ret = drm_gem_blit_clips(old_state, new_state, objs, index, blit,
+				 priv);
+
+	drm_gem_blit_vunmap(objs, n);
+out_unlock:
+	drm_exec_fini(&exec);
+out_end_cpu_access:
+	drm_gem_blit_end_cpu_access(objs, n);
+
+	return ret;
+}
+EXPORT_SYMBOL(drm_gem_fb_blit_damage);
+
+MODULE_DESCRIPTION("DRM helper to copy damage out of GEM framebuffers");
+MODULE_IMPORT_NS(DMA_BUF);
+MODULE_LICENSE("GPL");

@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for drm_gem_fb_blit_damage().
+ *
+ * Framebuffers are built from native SHMEM objects and from objects
+ * imported from the recording test exporter. The blit callback copies each
+ * clip out of the mappings it is given into a zeroed image per color plane;
+ * the result must equal, byte for byte, the source content inside the
+ * expected clips and zero outside. The exporter's log shows the order of
+ * begin/end_cpu_access and map/unmap and whether the reservation was held.
+ */
+
+#include <kunit/test.h>
+
+#include <drm/drm_damage_helper.h>
+#include <drm/drm_device.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_fourcc.h>
+#include <drm/drm_framebuffer.h>
+#include <drm/drm_gem_blit_helper.h>
+#include <drm/drm_gem_shmem_helper.h>
+#include <drm/drm_kunit_helpers.h>
+#include <drm/drm_plane.h>
+#include <drm/drm_rect.h>
+
+#include "drm_test_exporter.h"
+
+#define BT_W		64
+#define BT_H		32
+#define BT_MAX_CLIPS	8
+
+enum bt_kind { BT_NATIVE, BT_IMPORT, BT_IMPORT_NO_LOCAL };
+
+struct bt_case {
+	const char *name;
+	u32 format;
+	unsigned int pitches[DRM_FORMAT_MAX_PLANES];
+	unsigned int offsets[DRM_FORMAT_MAX_PLANES];
+	u8 obj[DRM_FORMAT_MAX_PLANES];		/* object of each color plane */
+	enum bt_kind kind[DRM_FORMAT_MAX_PLANES];	/* of each object */
+	struct drm_rect src;			/* plane source, pixels */
+	bool no_damage_blob;			/* full update */
+	unsigned int nclips;
+	struct drm_mode_rect clips[BT_MAX_CLIPS];
+	unsigned int nexpect;
+	struct drm_rect expect[BT_MAX_CLIPS];
+};
+
+struct bt_ctx {
+	struct kunit *test;
+	struct drm_device *drm;
+
+	/* just enough of a plane for the damage iterator */
+	struct drm_driver mock_driver;
+	struct drm_device mock_dev;
+	struct drm_object_properties obj_props;
+	struct drm_property prop;
+	struct drm_plane plane;
+
+	struct drm_framebuffer fb;
+	struct drm_plane_state old_state, new_state;
+	struct drm_property_blob damage;
+
+	unsigned int nobjs;
+	struct vl_exporter *exp[DRM_FORMAT_MAX_PLANES];	/* NULL: native */
+	struct vl_log log;
+
+	/* what the blit callback saw */
+	u8 *dst[DRM_FORMAT_MAX_PLANES];
+	unsigned int ncalls;
+	struct drm_rect seen[BT_MAX_CLIPS];
+	unsigned int pins[DRM_FORMAT_MAX_PLANES];	/* after import */
+	unsigned int pins_seen;			/* added during the copy */
+	int fail_blit;
+};
+
+/* No short period, so that a wrong offset or pitch shows. */
+static u8 bt_byte(unsigned int obj, size_t k)
+{
+	return (((u32)k * 2654435761u) >> 24) + obj * 101 + 7;
+}
+
+static void bt_fill(void *mem, unsigned int obj)
+{
+	size_t k;
+
+	for (k = 0; k < VL_SIZE; k++)
+		((u8 *)mem)[k] = bt_byte(obj, k);
+}
+
+static int bt_init(struct kunit *test)
+{
+	static const struct drm_driver driver = {
+		.driver_features = DRIVER_GEM,
+		.fops = &vl_fops,
+		.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
+	};
+	struct device *dev;
+	struct bt_ctx *ctx;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->test = test;
+
+	dev = drm_kunit_helper_alloc_device(test);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	ctx->drm = __drm_kunit_helper_alloc_drm_device_with_driver(test, dev,
+								   sizeof(*ctx->drm),
+								   0, &driver);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ctx->drm);
+	test->priv = ctx;
+
+	ctx->mock_dev.driver = &ctx->mock_driver;
+	ctx->mock_dev.mode_config.prop_fb_damage_clips = &ctx->prop;
+	ctx->plane.dev = &ctx->mock_dev;
+	ctx->plane.base.properties = &ctx->obj_props;
+	ctx->prop.base.id = 1;
+	ctx->prop.dev = &ctx->mock_dev;
+	drm_plane_enable_fb_damage_clips(&ctx->plane);
+
+	return 0;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(bt_shmem_free, drm_gem_shmem_free,
+			    struct drm_gem_shmem_object *);
+
+/* A native object with bt_byte() content. */
+static struct drm_gem_object *bt_native(struct bt_ctx *ctx, unsigned int i)
+{
+	struct kunit *test = ctx->test;
+	struct drm_gem_shmem_object *shmem;
+	struct iosys_map map;
+
+	shmem = drm_gem_shmem_create(ctx->drm, VL_SIZE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, shmem);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bt_shmem_free,
+							shmem), 0);
+	dma_resv_lock(shmem->base.resv, NULL);
+	KUNIT_ASSERT_EQ(test, drm_gem_shmem_vmap(shmem, &map), 0);
+	bt_fill(map.vaddr, i);
+	drm_gem_shmem_vunmap(shmem, &map);
+	dma_resv_unlock(shmem->base.resv);
+
+	return &shmem->base;
+}
+
+/* An imported object with bt_byte() content, whichever way it is mapped. */
+static struct drm_gem_object *bt_imported(struct bt_ctx *ctx, unsigned int i,
+					  bool local)
+{
+	struct drm_gem_object *obj;
+	struct vl_exporter *exp;
+
+	exp = vl_export(ctx->test, local ? &vl_ops : &vl_ops_no_local);
+	bt_fill(exp->local_mem, i);
+	bt_fill(exp->vmap_mem, i);
+	exp->log = &ctx->log;
+	exp->id = '1' + i;
+	ctx->exp[i] = exp;
+
+	obj = vl_import(ctx->test, ctx->drm, exp);
+	/* Importing may pin (the attachment's mapping); that is not ours. */
+	ctx->pins[i] = exp->pins;
+
+	return obj;
+}
+
+static void bt_setup(struct bt_ctx *ctx, const struct bt_case *t)
+{
+	struct kunit *test = ctx->test;
+	struct drm_gem_object *objs[DRM_FORMAT_MAX_PLANES];
+	struct drm_framebuffer *fb = &ctx->fb;
+	const struct drm_format_info *info = drm_format_info(t->format);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, info);
+	ctx->nobjs = 0;
+	for (i = 0; i < info->num_planes; i++)
+		ctx->nobjs = max_t(unsigned int, ctx->nobjs, t->obj[i] + 1);
+	for (i = 0; i < ctx->nobjs; i++) {
+		if (t->kind[i] == BT_NATIVE)
+			objs[i] = bt_native(ctx, i);
+		else
+			objs[i] = bt_imported(ctx, i,
+					      t->kind[i] == BT_IMPORT);
+	}
+
+	fb->dev = ctx->drm;
+	fb->format = info;
+	fb->width = BT_W;
+	fb->height = BT_H;
+	for (i = 0; i < info->num_planes; i++) {
+		fb->obj[i] = objs[t->obj[i]];
+		fb->pitches[i] = t->pitches[i];
+		fb->offsets[i] = t->offsets[i];
+		ctx->dst[i] = kunit_kzalloc(test, VL_SIZE, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, ctx->dst[i]);
+	}
+
+	ctx->old_state.plane = &ctx->plane;
+	ctx->new_state.plane = &ctx->plane;
+	ctx->new_state.crtc = ZERO_SIZE_PTR;
+	ctx->new_state.fb = fb;
+	ctx->new_state.visible = true;
+	ctx->new_state.src.x1 = t->src.x1 << 16;
+	ctx->new_state.src.y1 = t->src.y1 << 16;
+	ctx->new_state.src.x2 = t->src.x2 << 16;
+	ctx->new_state.src.y2 = t->src.y2 << 16;
+	ctx->new_state.src_x = ctx->new_state.src.x1;
+	ctx->new_state.src_y = ctx->new_state.src.y1;
+	ctx->new_state.src_w = drm_rect_width(&ctx->new_state.src);
+	ctx->new_state.src_h = drm_rect_height(&ctx->new_state.src);
+	ctx->old_state.src = ctx->new_state.src;
+	if (!t->no_damage_blob) {
+		ctx->damage.data = (void *)t->clips;
+		ctx->damage.length = t->nclips * sizeof(t->clips[0]);
+		ctx->new_state.fb_damage_clips = &ctx->damage;
+	}
+}
+
+/* The rows and bytes of color plane @i that clip @r covers. */
+static void bt_plane_span(const struct drm_framebuffer *fb, unsigned int i,
+			  const struct drm_rect *r, unsigned int *x1,
+			  unsigned int *y1, unsigned int *x2, unsigned int *y2)
+{
+	unsigned int hsub = i ? fb->format->hsub : 1;
+	unsigned int vsub = i ? fb->format->vsub : 1;
+
+	*x1 = r->x1 / hsub * fb->format->cpp[i];
+	*x2 = DIV_ROUND_UP(r->x2, hsub) * fb->format->cpp[i];
+	*y1 = r->y1 / vsub;
+	*y2 = DIV_ROUND_UP(r->y2, vsub);
+}
+
+static int bt_blit(void *priv, struct drm_framebuffer *fb,
+		   const struct iosys_map *src, const struct drm_rect *clip)
+{
+	struct bt_ctx *ctx = priv;
+	unsigned int i, x1, y1, x2, y2, y;
+
+	if (ctx->ncalls < BT_MAX_CLIPS)
+		ctx->seen[ctx->ncalls] = *clip;
+	ctx->ncalls++;
+	for (i = 0; i < ctx->nobjs; i++)
+		if (ctx->exp[i])
+			ctx->pins_seen += ctx->exp[i]->pins - ctx->pins[i];
+	if (ctx->fail_blit)
+		return ctx->fail_blit;
+
+	for (i = 0; i < fb->format->num_planes; i++) {
+		bt_plane_span(fb, i, clip, &x1, &y1, &x2, &y2);
+		for (y = y1; y < y2; y++) {
+			size_t off = y * fb->pitches[i] + x1;
+
+			iosys_map_memcpy_from(ctx->dst[i] + off, &src[i], off,
+					      x2 - x1);
+		}
+	}
+
+	return 0;
+}
+
+/* Every byte of every color plane: source inside the clips, zero outside. */
+static unsigned int bt_check(struct bt_ctx *ctx, const struct bt_case *t)
+{
+	const struct drm_framebuffer *fb = &ctx->fb;
+	unsigned int i, c, x1, y1, x2, y2, bad = 0;
+	u8 *want;
+	size_t k;
+
+	want = kunit_kzalloc(ctx->test, VL_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(ctx->test, want);
+	for (i = 0; i < fb->format->num_planes; i++) {
+		memset(want, 0, VL_SIZE);
+		for (c = 0; c < t->nexpect; c++) {
+			unsigned int y;
+
+			bt_plane_span(fb, i, &t->expect[c], &x1, &y1, &x2, &y2);
+			for (y = y1; y < y2; y++) {
+				size_t off = y * fb->pitches[i];
+
+				for (k = off + x1; k < off + x2; k++)
+					want[k] = bt_byte(t->obj[i],
+							  fb->offsets[i] + k);
+			}
+		}
+		for (k = 0; k < VL_SIZE; k++)
+			if (ctx->dst[i][k] != want[k])
+				bad++;
+	}
+
+	return bad;
+}
+
+#define RECT(a, b, c, d)	{ .x1 = (a), .y1 = (b), .x2 = (c), .y2 = (d) }
+#define FULL			RECT(0, 0, BT_W, BT_H)
+
+static const struct bt_case bt_cases[] = {
+	{
+		.name = "XRGB8888 native, one clip",
+		.format = DRM_FORMAT_XRGB8888, .pitches = { BT_W * 4 },
+		.src = FULL, .nclips = 1, .clips = { RECT(8, 4, 24, 12) },
+		.nexpect = 1, .expect = { RECT(8, 4, 24, 12) },
+	}, {
+		.name = "XRGB8888 imported, many clips",
+		.format = DRM_FORMAT_XRGB8888, .pitches = { BT_W * 4 },
+		.kind = { BT_IMPORT }, .src = FULL, .nclips = 3,
+		.clips = { RECT(0, 0, 4, 4), RECT(30, 10, 40, 11),
+			   RECT(63, 31, 64, 32) },
+		.nexpect = 3,
+		.expect = { RECT(0, 0, 4, 4), RECT(30, 10, 40, 11),
+			    RECT(63, 31, 64, 32) },
+	}, {
+		.name = "XRGB8888 imported, exporter without vmap_local",
+		.format = DRM_FORMAT_XRGB8888, .pitches = { BT_W * 4 },
+		.kind = { BT_IMPORT_NO_LOCAL }, .src = FULL, .nclips = 1,
+		.clips = { RECT(1, 2, 33, 20) },
+		.nexpect = 1, .expect = { RECT(1, 2, 33, 20) },
+	}, {
+		.name = "RGB565 native, offset and wide pitch, overlapping clips",
+		.format = DRM_FORMAT_RGB565, .pitches = { 192 },
+		.offsets = { 512 }, .src = FULL, .nclips = 2,
+		.clips = { RECT(2, 2, 20, 10), RECT(10, 5, 30, 15) },
+		.nexpect = 2,
+		.expect = { RECT(2, 2, 20, 10), RECT(10, 5, 30, 15) },
+	}, {
+		.name = "NV12, both planes in one imported object",
+		.format = DRM_FORMAT_NV12, .pitches = { 64, 64 },
+		.offsets = { 0, 4096 }, .obj = { 0, 0 },
+		.kind = { BT_IMPORT }, .src = FULL, .nclips = 1,
+		.clips = { RECT(3, 3, 17, 9) },
+		.nexpect = 1, .expect = { RECT(3, 3, 17, 9) },
+	}, {
+		.name = "NV12, native Y and imported CbCr",
+		.format = DRM_FORMAT_NV12, .pitches = { 80, 96 },
+		.offsets = { 256, 1024 }, .obj = { 0, 1 },
+		.kind = { BT_NATIVE, BT_IMPORT }, .src = FULL, .nclips = 1,
+		.clips = { RECT(0, 0, 64, 32) },
+		.nexpect = 1, .expect = { RECT(0, 0, 64, 32) },
+	}, {
+		.name = "YUV420, three imported objects",
+		.format = DRM_FORMAT_YUV420, .pitches = { 64, 32, 32 },
+		.obj = { 0, 1, 2 },
+		.kind = { BT_IMPORT, BT_IMPORT, BT_IMPORT_NO_LOCAL },
+		.src = FULL, .nclips = 1, .clips = { RECT(5, 6, 25, 26) },
+		.nexpect = 1, .expect = { RECT(5, 6, 25, 26) },
+	}, {
+		.name = "clips partly outside the framebuffer",
+		.format = DRM_FORMAT_XRGB8888, .pitches = { BT_W * 4 },
+		.kind = { BT_IMPORT }, .src = FULL, .nclips = 2,
+		.clips = { RECT(-8, -8, 8, 8), RECT(60, 28, 100, 100) },
+		.nexpect = 2, .expect = { RECT(0, 0, 8, 8), RECT(60, 28, 64, 32) },
+	}, {
+		.name = "clips wholly outside the framebuffer",
+		.format = DRM_FORMAT_XRGB8888, .pitches = { BT_W * 4 },
+		.kind = { BT_IMPORT }, .src = FULL, .nclips = 2,
+		.clips = { RECT(64, 0, 80, 8), RECT(-20, -20, -1, -1) },
+		.nexpect = 0,
+	}, {
+		.name = "no damage clips: full update",
+		.format = DRM_FORMAT_XRGB8888, .pitches = { BT_W * 4 },
+		.kind = { BT_IMPORT }, .src = FULL, .no_damage_blob = true,
+		.nexpect = 1, .expect = { FULL },
+	}, {
+		.name = "clip larger than a smaller plane source",
+		.format = DRM_FORMAT_XRGB8888, .pitches = { BT_W * 4 },
+		.src = RECT(16, 8, 48, 24), .nclips = 2,
+		.clips = { FULL, RECT(0, 0, 16, 8) },
+		.nexpect = 1, .expect = { RECT(16, 8, 48, 24) },
+	},
+};
+
+static void bt_desc(const struct bt_case *t, char *desc)
+{
+	strscpy(desc, t->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(bt, bt_cases, bt_desc);
+
+/*
+ * The copied bytes are exact, the clips are the expected ones, every
+ * distinct object is prepared, locked and mapped once, nothing stays pinned
+ * and nothing is touched at all when there is no damage.
+ */
+static void drm_gem_blit_test_damage(struct kunit *test)
+{
+	const struct bt_case *t = test->param_value;
+	struct bt_ctx *ctx = test->priv;
+	unsigned int i, c;
+
+	bt_setup(ctx, t);
+	KUNIT_ASSERT_EQ(test, drm_gem_fb_blit_damage(&ctx->old_state,
+						     &ctx->new_state,
+						     bt_blit, ctx), 0);
+
+	KUNIT_EXPECT_EQ(test, ctx->ncalls, t->nexpect);
+	for (c = 0; c < min(ctx->ncalls, t->nexpect); c++)
+		KUNIT_EXPECT_TRUE_MSG(test, drm_rect_equals(&ctx->seen[c],
+							    &t->expect[c]),
+				      "clip %u: " DRM_RECT_FMT, c,
+				      DRM_RECT_ARG(&ctx->seen[c]));
+	KUNIT_EXPECT_EQ(test, bt_check(ctx, t), 0);
+
+	for (i = 0; i < ctx->nobjs; i++) {
+		struct vl_exporter *exp = ctx->exp[i];
+		bool no_local = t->kind[i] == BT_IMPORT_NO_LOCAL;
+		unsigned int used = t->nexpect ? 1 : 0;
+
+		if (!exp)
+			continue;
+		KUNIT_EXPECT_EQ(test, exp->begin_calls, used);
+		KUNIT_EXPECT_EQ(test, exp->end_calls, used);
+		KUNIT_EXPECT_EQ(test, exp->local_calls, no_local ? 0 : used);
+		KUNIT_EXPECT_EQ(test, exp->unlocal_calls, exp->local_calls);
+		KUNIT_EXPECT_EQ(test, exp->vmap_calls, no_local ? used : 0);
+		KUNIT_EXPECT_EQ(test, exp->vunmap_calls, exp->vmap_calls);
+		KUNIT_EXPECT_EQ(test, exp->unlocked_calls, 0);
+		KUNIT_EXPECT_EQ(test, exp->locked_calls, 0);
+		KUNIT_EXPECT_EQ(test, exp->pins, ctx->pins[i]);
+		KUNIT_EXPECT_EQ(test, exp->dmabuf->vmap_local_counter, 0);
+		KUNIT_EXPECT_EQ(test, exp->dmabuf->vmapping_counter, 0);
+		KUNIT_EXPECT_FALSE(test, dma_resv_is_locked(exp->dmabuf->resv));
+	}
+}
+
+/* The documented order, for two imported objects. */
+static void drm_gem_blit_test_order(struct kunit *test)
+{
+	static const struct bt_case t = {
+		.format = DRM_FORMAT_NV12, .pitches = { 64, 64 },
+		.obj = { 0, 1 }, .kind = { BT_IMPORT, BT_IMPORT },
+		.src = FULL, .nclips = 1, .clips = { RECT(0, 0, 8, 8) },
+	};
+	struct bt_ctx *ctx = test->priv;
+
+	bt_setup(ctx, &t);
+	KUNIT_ASSERT_EQ(test, drm_gem_fb_blit_damage(&ctx->old_state,
+						     &ctx->new_state,
+						     bt_blit, ctx), 0);
+	ctx->log.ev[ctx->log.len] = '\0';
+	KUNIT_EXPECT_STREQ(test, ctx->log.ev, "B1B2M1M2U2U1E2E1");
+	KUNIT_EXPECT_EQ(test, ctx->exp[0]->unlocked_calls +
+			ctx->exp[1]->unlocked_calls, 0);
+	KUNIT_EXPECT_EQ(test, ctx->exp[0]->locked_calls +
+			ctx->exp[1]->locked_calls, 0);
+}
+
+/* The pinning fallback holds its pin during the copy only. */
+static void drm_gem_blit_test_fallback_pin(struct kunit *test)
+{
+	static const struct bt_case t = {
+		.format = DRM_FORMAT_XRGB8888, .pitches = { BT_W * 4 },
+		.kind = { BT_IMPORT_NO_LOCAL }, .src = FULL, .nclips = 2,
+		.clips = { RECT(0, 0, 8, 8), RECT(8, 8, 16, 16) },
+	};
+	struct bt_ctx *ctx = test->priv;
+
+	bt_setup(ctx, &t);
+	KUNIT_ASSERT_EQ(test, drm_gem_fb_blit_damage(&ctx->old_state,
+						     &ctx->new_state,
+						     bt_blit, ctx), 0);
+	/* one pin held during each of the two clips, none after */
+	KUNIT_EXPECT_EQ(test, ctx->pins_seen, 2);
+	KUNIT_EXPECT_EQ(test, ctx->exp[0]->pins, ctx->pins[0]);
+}
+
+/* begin_cpu_access failing on the second of three objects ends the first. */
+static void drm_gem_blit_test_begin_fails(struct kunit *test)
+{
+	static const struct bt_case t = {
+		.format = DRM_FORMAT_YUV420, .pitches = { 64, 32, 32 },
+		.obj = { 0, 1, 2 },
+		.kind = { BT_IMPORT, BT_IMPORT, BT_IMPORT },
+		.src = FULL, .nclips = 1, .clips = { RECT(0, 0, 8, 8) },
+	};
+	struct bt_ctx *ctx = test->priv;
+
+	bt_setup(ctx, &t);
+	ctx->exp[1]->fail_begin = -EIO;
+	KUNIT_EXPECT_EQ(test, drm_gem_fb_blit_damage(&ctx->old_state,
+						     &ctx->new_state,
+						     bt_blit, ctx), -EIO);
+	ctx->log.ev[ctx->log.len] = '\0';
+	KUNIT_EXPECT_STREQ(test, ctx->log.ev, "B1B2E1");
+	KUNIT_EXPECT_EQ(test, ctx->ncalls, 0);
+}
+
+/* vmap_local failing on the second object unmaps the first, unwinds all. */
+static void drm_gem_blit_test_vmap_fails(struct kunit *test)
+{
+	static const struct bt_case t = {
+		.format = DRM_FORMAT_YUV420, .pitches = { 64, 32, 32 },
+		.obj = { 0, 1, 2 },
+		.kind = { BT_IMPORT, BT_IMPORT, BT_IMPORT },
+		.src = FULL, .nclips = 1, .clips = { RECT(0, 0, 8, 8) },
+	};
+	struct bt_ctx *ctx = test->priv;
+	unsigned int i;
+
+	bt_setup(ctx, &t);
+	ctx->exp[1]->fail_vmap_local = -ENOMEM;
+	KUNIT_EXPECT_EQ(test, drm_gem_fb_blit_damage(&ctx->old_state,
+						     &ctx->new_state,
+						     bt_blit, ctx), -ENOMEM);
+	ctx->log.ev[ctx->log.len] = '\0';
+	KUNIT_EXPECT_STREQ(test, ctx->log.ev, "B1B2B3M1M2U1E3E2E1");
+	KUNIT_EXPECT_EQ(test, ctx->ncalls, 0);
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ(test, ctx->exp[i]->dmabuf->vmap_local_counter,
+				0);
+		KUNIT_EXPECT_FALSE(test,
+				   dma_resv_is_locked(ctx->exp[i]->dmabuf->resv));
+	}
+}
+
+/* An error from the driver's callback stops the walk and unwinds. */
+static void drm_gem_blit_test_blit_fails(struct kunit *test)
+{
+	static const struct bt_case t = {
+		.format = DRM_FORMAT_XRGB8888, .pitches = { BT_W * 4 },
+		.kind = { BT_IMPORT }, .src = FULL, .nclips = 3,
+		.clips = { RECT(0, 0, 8, 8), RECT(8, 8, 16, 16),
+			   RECT(16, 16, 24, 24) },
+	};
+	struct bt_ctx *ctx = test->priv;
+
+	bt_setup(ctx, &t);
+	ctx->fail_blit = -ENOSPC;
+	KUNIT_EXPECT_EQ(test, drm_gem_fb_blit_damage(&ctx->old_state,
+						     &ctx->new_state,
+						     bt_blit, ctx), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, ctx->ncalls, 1);
+	ctx->log.ev[ctx->log.len] = '\0';
+	KUNIT_EXPECT_STREQ(test, ctx->log.ev, "B1M1U1E1");
+}
+
+static struct kunit_case drm_gem_blit_cases[] = {
+	KUNIT_CASE_PARAM(drm_gem_blit_test_damage, bt_gen_params),
+	KUNIT_CASE(drm_gem_blit_test_order),
+	KUNIT_CASE(drm_gem_blit_test_fallback_pin),
+	KUNIT_CASE(drm_gem_blit_test_begin_fails),
+	KUNIT_CASE(drm_gem_blit_test_vmap_fails),
+	KUNIT_CASE(drm_gem_blit_test_blit_fails),
+	{}
+};
+
+static struct kunit_suite drm_gem_blit_suite = {
+	.name = "drm_gem_blit_helper",
+	.init = bt_init,
+	.test_cases = drm_gem_blit_cases,
+};
+
+kunit_test_suite(drm_gem_blit_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the GEM damage-blit helper");
+MODULE_LICENSE("GPL");
