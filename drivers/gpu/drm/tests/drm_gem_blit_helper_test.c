@@ -10,6 +10,10 @@
  * begin/end_cpu_access and map/unmap and whether the reservation was held.
  */
 
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+
 #include <kunit/test.h>
 
 #include <drm/drm_damage_helper.h>
@@ -46,6 +50,8 @@ struct bt_case {
 	struct drm_rect expect[BT_MAX_CLIPS];
 };
 
+struct bt_rival;
+
 struct bt_ctx {
 	struct kunit *test;
 	struct drm_device *drm;
@@ -72,6 +78,8 @@ struct bt_ctx {
 	unsigned int pins[DRM_FORMAT_MAX_PLANES];	/* after import */
 	unsigned int pins_seen;			/* added during the copy */
 	int fail_blit;
+	struct bt_rival *rival;
+	bool rival_gone;
 };
 
 /* No short period, so that a wrong offset or pitch shows. */
@@ -534,6 +542,86 @@ static void drm_gem_blit_test_blit_fails(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, ctx->log.ev, "B1M1U1E1");
 }
 
+struct bt_rival {
+	struct dma_resv *resv;
+	struct completion held, done;
+	bool released;
+	int ret;
+};
+
+/*
+ * Another ww context, older than the helper's, holds one of the
+ * reservations for a while. dma_resv locks are wait-die: the younger helper
+ * gets -EDEADLK on it, must drop what it holds, wait for the lock and start
+ * over.
+ */
+static int bt_rival_fn(void *data)
+{
+	struct bt_rival *r = data;
+	struct ww_acquire_ctx ctx;
+
+	ww_acquire_init(&ctx, &reservation_ww_class);
+	r->ret = dma_resv_lock(r->resv, &ctx);
+	complete(&r->held);
+	if (!r->ret) {
+		msleep(200);
+		WRITE_ONCE(r->released, true);
+		dma_resv_unlock(r->resv);
+	}
+	ww_acquire_fini(&ctx);
+	complete(&r->done);
+	return 0;
+}
+
+static int bt_blit_after_rival(void *priv, struct drm_framebuffer *fb,
+			       const struct iosys_map *src,
+			       const struct drm_rect *clip)
+{
+	struct bt_ctx *ctx = priv;
+
+	ctx->rival_gone = READ_ONCE(ctx->rival->released);
+	return bt_blit(priv, fb, src, clip);
+}
+
+/* A contended reservation is handled by backing off, not by failing. */
+static void drm_gem_blit_test_contended(struct kunit *test)
+{
+	static const struct bt_case t = {
+		.format = DRM_FORMAT_NV12, .pitches = { 64, 64 },
+		.obj = { 0, 1 }, .kind = { BT_NATIVE, BT_NATIVE },
+		.src = FULL, .nclips = 1, .clips = { RECT(0, 0, 16, 16) },
+		.nexpect = 1, .expect = { RECT(0, 0, 16, 16) },
+	};
+	struct bt_ctx *ctx = test->priv;
+	struct task_struct *task;
+	struct bt_rival r = { };
+
+	bt_setup(ctx, &t);
+	/* The helper locks the Y object first; the rival has the other. */
+	r.resv = ctx->fb.obj[1]->resv;
+	init_completion(&r.held);
+	init_completion(&r.done);
+	ctx->rival = &r;
+
+	task = kthread_run(bt_rival_fn, &r, "drm_gem_blit_rival");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	wait_for_completion(&r.held);
+	KUNIT_ASSERT_EQ(test, r.ret, 0);
+
+	KUNIT_EXPECT_EQ(test, drm_gem_fb_blit_damage(&ctx->old_state,
+						     &ctx->new_state,
+						     bt_blit_after_rival, ctx),
+			0);
+	wait_for_completion(&r.done);
+
+	/* The copy ran once, only after the rival let go, and is exact. */
+	KUNIT_EXPECT_EQ(test, ctx->ncalls, 1);
+	KUNIT_EXPECT_TRUE(test, ctx->rival_gone);
+	KUNIT_EXPECT_EQ(test, bt_check(ctx, &t), 0);
+	KUNIT_EXPECT_FALSE(test, dma_resv_is_locked(ctx->fb.obj[0]->resv));
+	KUNIT_EXPECT_FALSE(test, dma_resv_is_locked(ctx->fb.obj[1]->resv));
+}
+
 static struct kunit_case drm_gem_blit_cases[] = {
 	KUNIT_CASE_PARAM(drm_gem_blit_test_damage, bt_gen_params),
 	KUNIT_CASE(drm_gem_blit_test_order),
@@ -541,6 +629,7 @@ static struct kunit_case drm_gem_blit_cases[] = {
 	KUNIT_CASE(drm_gem_blit_test_begin_fails),
 	KUNIT_CASE(drm_gem_blit_test_vmap_fails),
 	KUNIT_CASE(drm_gem_blit_test_blit_fails),
+	KUNIT_CASE(drm_gem_blit_test_contended),
 	{}
 };
 
