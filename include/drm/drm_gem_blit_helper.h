@@ -6,8 +6,10 @@
 #include <linux/iosys-map.h>
 
 #include <drm/drm_fourcc.h>
+#include <drm/drm_gem_atomic_helper.h>
 
 struct drm_framebuffer;
+struct drm_plane;
 struct drm_plane_state;
 struct drm_rect;
 
@@ -37,5 +39,64 @@ typedef int (*drm_gem_blit_clip_func)(void *priv, struct drm_framebuffer *fb,
 int drm_gem_fb_blit_damage(struct drm_plane_state *old_state,
 			   struct drm_plane_state *new_state,
 			   drm_gem_blit_clip_func blit, void *priv);
+
+struct drm_gem_blit_staging;
+
+/**
+ * struct drm_gem_blit_plane_state - plane state with a staging copy
+ *
+ * A &drm_shadow_plane_state whose &drm_shadow_plane_state.data does not map
+ * the framebuffer, but a staging copy of its damaged areas in system memory,
+ * made in the prepare phase by drm_gem_blit_begin_fb_access(). The staging
+ * copy has the framebuffer's format and pitches, so that the driver's
+ * &drm_plane_helper_funcs.atomic_update converts from @base.data, clip by
+ * clip of the damage iterator, exactly as with shadow planes, without any
+ * locking.
+ */
+struct drm_gem_blit_plane_state {
+	/** @base: shadow plane state; its data points into the staging copy */
+	struct drm_shadow_plane_state base;
+
+	/** @staging: the plane's two staging buffers, shared by its states */
+	struct drm_gem_blit_staging *staging;
+
+	/** @buf: which of the two buffers this state copies into */
+	unsigned int buf;
+};
+
+static inline struct drm_gem_blit_plane_state *
+to_drm_gem_blit_plane_state(struct drm_plane_state *state)
+{
+	return container_of(to_drm_shadow_plane_state(state),
+			    struct drm_gem_blit_plane_state, base);
+}
+
+void drm_gem_blit_reset_plane(struct drm_plane *plane);
+struct drm_plane_state *drm_gem_blit_duplicate_plane_state(struct drm_plane *plane);
+void drm_gem_blit_destroy_plane_state(struct drm_plane *plane,
+				      struct drm_plane_state *state);
+int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
+				 struct drm_plane_state *state);
+
+/**
+ * DRM_GEM_BLIT_PLANE_FUNCS - plane functions for staging-copy planes
+ *
+ * Initializes &struct drm_plane_funcs to use &struct drm_gem_blit_plane_state.
+ */
+#define DRM_GEM_BLIT_PLANE_FUNCS \
+	.reset = drm_gem_blit_reset_plane, \
+	.atomic_duplicate_state = drm_gem_blit_duplicate_plane_state, \
+	.atomic_destroy_state = drm_gem_blit_destroy_plane_state
+
+/**
+ * DRM_GEM_BLIT_PLANE_HELPER_FUNCS - plane helpers for staging-copy planes
+ *
+ * Initializes &struct drm_plane_helper_funcs to copy the damage into the
+ * staging buffer in &drm_plane_helper_funcs.begin_fb_access. There is
+ * nothing to release in end_fb_access: the staging buffers stay with the
+ * plane.
+ */
+#define DRM_GEM_BLIT_PLANE_HELPER_FUNCS \
+	.begin_fb_access = drm_gem_blit_begin_fb_access
 
 #endif /* __DRM_GEM_BLIT_HELPER_H__ */

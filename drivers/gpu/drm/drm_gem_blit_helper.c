@@ -2,9 +2,12 @@
 
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
+#include <linux/kref.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/once_lite.h>
 
+#include <drm/drm_atomic.h>
 #include <drm/drm_damage_helper.h>
 #include <drm/drm_exec.h>
 #include <drm/drm_framebuffer.h>
@@ -269,6 +272,223 @@ out_end_cpu_access:
 	return ret;
 }
 EXPORT_SYMBOL(drm_gem_fb_blit_damage);
+
+/**
+ * DOC: staging
+ *
+ * For drivers that send the damaged areas to their device in
+ * &drm_plane_helper_funcs.atomic_update, &struct drm_gem_blit_plane_state
+ * provides the staging step: DRM_GEM_BLIT_PLANE_FUNCS and
+ * DRM_GEM_BLIT_PLANE_HELPER_FUNCS make the plane copy its damage out of the
+ * framebuffer in begin_fb_access, with drm_gem_fb_blit_damage(), into a
+ * staging buffer laid out like the framebuffer, and point
+ * &drm_shadow_plane_state.data at it. A driver converting from shadow
+ * planes changes its plane funcs and helper funcs and nothing in
+ * atomic_update.
+ *
+ * Each plane has two staging buffers, used alternately: a commit copies into
+ * the buffer that the plane's current state does not use. That buffer was
+ * last read by the commit before the current one, whose atomic_update has
+ * completed: the current commit's swap waited for its hw_done, and a new
+ * commit cannot reach its prepare phase before that swap, as both hold the
+ * plane's modeset lock. The buffers grow with the framebuffer and are freed
+ * with the last plane state.
+ */
+
+struct drm_gem_blit_staging {
+	struct kref ref;
+	void *vaddr[2][DRM_FORMAT_MAX_PLANES];
+	size_t size[2][DRM_FORMAT_MAX_PLANES];
+};
+
+static void drm_gem_blit_staging_release(struct kref *ref)
+{
+	struct drm_gem_blit_staging *staging =
+		container_of(ref, struct drm_gem_blit_staging, ref);
+	unsigned int b, i;
+
+	for (b = 0; b < 2; b++)
+		for (i = 0; i < DRM_FORMAT_MAX_PLANES; i++)
+			kvfree(staging->vaddr[b][i]);
+	kfree(staging);
+}
+
+static void drm_gem_blit_staging_put(struct drm_gem_blit_staging *staging)
+{
+	if (staging)
+		kref_put(&staging->ref, drm_gem_blit_staging_release);
+}
+
+/* Bytes of color plane @i of @fb, without its offset. */
+static size_t drm_gem_blit_plane_size(const struct drm_framebuffer *fb,
+				      unsigned int i)
+{
+	unsigned int vsub = i ? fb->format->vsub : 1;
+
+	return (size_t)fb->pitches[i] * DIV_ROUND_UP(fb->height, vsub);
+}
+
+/* Copy one clip, line by line, into the staging buffers. */
+static int drm_gem_blit_stage_clip(void *priv, struct drm_framebuffer *fb,
+				   const struct iosys_map *src,
+				   const struct drm_rect *clip)
+{
+	struct drm_gem_blit_plane_state *state = priv;
+	struct iosys_map *dst = state->base.data;
+	unsigned int i, y;
+
+	for (i = 0; i < fb->format->num_planes; i++) {
+		unsigned int hsub = i ? fb->format->hsub : 1;
+		unsigned int vsub = i ? fb->format->vsub : 1;
+		unsigned int cpp = fb->format->cpp[i];
+		size_t x1 = clip->x1 / hsub * cpp;
+		size_t len = DIV_ROUND_UP(clip->x2, hsub) * cpp - x1;
+		unsigned int y2 = DIV_ROUND_UP(clip->y2, vsub);
+
+		for (y = clip->y1 / vsub; y < y2; y++) {
+			size_t off = (size_t)y * fb->pitches[i] + x1;
+
+			iosys_map_memcpy_from(dst[i].vaddr + off, &src[i], off,
+					      len);
+		}
+	}
+
+	return 0;
+}
+
+/**
+ * drm_gem_blit_begin_fb_access - copy a plane's damage into staging
+ * @plane: the plane
+ * @state: the new plane state, a &struct drm_gem_blit_plane_state
+ *
+ * Implements &drm_plane_helper_funcs.begin_fb_access: picks the staging
+ * buffer that the plane's current state does not use, grows it to the
+ * framebuffer's size if needed, points &drm_shadow_plane_state.data at it
+ * and copies the damage into it with drm_gem_fb_blit_damage(). Without
+ * damage, nothing is locked, mapped or copied.
+ *
+ * Returns:
+ * 0 on success, or a negative errno code from allocating the staging
+ * buffer or from drm_gem_fb_blit_damage().
+ */
+int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
+				 struct drm_plane_state *state)
+{
+	struct drm_gem_blit_plane_state *blit = to_drm_gem_blit_plane_state(state);
+	struct drm_gem_blit_staging *staging = blit->staging;
+	struct drm_framebuffer *fb = state->fb;
+	struct drm_plane_state *old_state;
+	unsigned int i, b;
+
+	if (!fb)
+		return 0;
+	if (drm_WARN_ON_ONCE(plane->dev, !staging))
+		return -EINVAL;
+
+	old_state = drm_atomic_get_old_plane_state(state->state, plane);
+	if (drm_WARN_ON_ONCE(plane->dev, !old_state))
+		return -EINVAL;
+	b = to_drm_gem_blit_plane_state(old_state)->buf ^ 1;
+	blit->buf = b;
+
+	for (i = 0; i < fb->format->num_planes; i++) {
+		size_t size = drm_gem_blit_plane_size(fb, i);
+
+		if (staging->size[b][i] < size) {
+			kvfree(staging->vaddr[b][i]);
+			staging->size[b][i] = 0;
+			staging->vaddr[b][i] = kvzalloc(size, GFP_KERNEL);
+			if (!staging->vaddr[b][i])
+				return -ENOMEM;
+			staging->size[b][i] = size;
+		}
+		iosys_map_set_vaddr(&blit->base.data[i], staging->vaddr[b][i]);
+		blit->base.map[i] = blit->base.data[i];
+	}
+
+	return drm_gem_fb_blit_damage(old_state, state,
+				      drm_gem_blit_stage_clip, blit);
+}
+EXPORT_SYMBOL(drm_gem_blit_begin_fb_access);
+
+/**
+ * drm_gem_blit_duplicate_plane_state - duplicate a staging-copy plane state
+ * @plane: the plane
+ *
+ * Implements &drm_plane_funcs.atomic_duplicate_state. The new state shares
+ * the plane's staging buffers.
+ *
+ * Returns:
+ * The new state, or NULL on allocation failure.
+ */
+struct drm_plane_state *drm_gem_blit_duplicate_plane_state(struct drm_plane *plane)
+{
+	struct drm_gem_blit_plane_state *old, *new;
+
+	if (!plane->state)
+		return NULL;
+	old = to_drm_gem_blit_plane_state(plane->state);
+
+	new = kzalloc(sizeof(*new), GFP_KERNEL);
+	if (!new)
+		return NULL;
+	__drm_gem_duplicate_shadow_plane_state(plane, &new->base);
+	new->staging = old->staging;
+	if (new->staging)
+		kref_get(&new->staging->ref);
+	new->buf = old->buf;
+
+	return &new->base.base;
+}
+EXPORT_SYMBOL(drm_gem_blit_duplicate_plane_state);
+
+/**
+ * drm_gem_blit_destroy_plane_state - free a staging-copy plane state
+ * @plane: the plane
+ * @state: the state, a &struct drm_gem_blit_plane_state
+ *
+ * Implements &drm_plane_funcs.atomic_destroy_state. The staging buffers go
+ * with the plane's last state.
+ */
+void drm_gem_blit_destroy_plane_state(struct drm_plane *plane,
+				      struct drm_plane_state *state)
+{
+	struct drm_gem_blit_plane_state *blit = to_drm_gem_blit_plane_state(state);
+
+	drm_gem_blit_staging_put(blit->staging);
+	__drm_gem_destroy_shadow_plane_state(&blit->base);
+	kfree(blit);
+}
+EXPORT_SYMBOL(drm_gem_blit_destroy_plane_state);
+
+/**
+ * drm_gem_blit_reset_plane - reset a staging-copy plane
+ * @plane: the plane
+ *
+ * Implements &drm_plane_funcs.reset: frees the plane's state and installs a
+ * new one, with new, still empty, staging buffers.
+ */
+void drm_gem_blit_reset_plane(struct drm_plane *plane)
+{
+	struct drm_gem_blit_plane_state *blit;
+
+	if (plane->state) {
+		drm_gem_blit_destroy_plane_state(plane, plane->state);
+		plane->state = NULL; /* must be set to NULL here */
+	}
+
+	blit = kzalloc(sizeof(*blit), GFP_KERNEL);
+	if (!blit)
+		return;
+	blit->staging = kzalloc(sizeof(*blit->staging), GFP_KERNEL);
+	if (!blit->staging) {
+		kfree(blit);
+		return;
+	}
+	kref_init(&blit->staging->ref);
+	__drm_gem_reset_shadow_plane(plane, &blit->base);
+}
+EXPORT_SYMBOL(drm_gem_blit_reset_plane);
 
 MODULE_DESCRIPTION("DRM helper to copy damage out of GEM framebuffers");
 MODULE_IMPORT_NS(DMA_BUF);

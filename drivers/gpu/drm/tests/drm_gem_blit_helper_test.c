@@ -16,6 +16,7 @@
 
 #include <kunit/test.h>
 
+#include <drm/drm_atomic.h>
 #include <drm/drm_damage_helper.h>
 #include <drm/drm_device.h>
 #include <drm/drm_drv.h>
@@ -224,6 +225,15 @@ static void bt_setup(struct bt_ctx *ctx, const struct bt_case *t)
 		ctx->damage.length = t->nclips * sizeof(t->clips[0]);
 		ctx->new_state.fb_damage_clips = &ctx->damage;
 	}
+}
+
+/* Bytes of color plane @i, without its offset. */
+static size_t drm_gem_blit_test_plane_size(const struct drm_framebuffer *fb,
+					   unsigned int i)
+{
+	unsigned int vsub = i ? fb->format->vsub : 1;
+
+	return (size_t)fb->pitches[i] * DIV_ROUND_UP(fb->height, vsub);
 }
 
 /* The rows and bytes of color plane @i that clip @r covers. */
@@ -622,6 +632,144 @@ static void drm_gem_blit_test_contended(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, dma_resv_is_locked(ctx->fb.obj[1]->resv));
 }
 
+/* The plane's atomic state, just enough for drm_atomic_get_old_plane_state(). */
+struct bt_commit {
+	struct drm_atomic_state state;
+	struct __drm_planes_state plane;
+};
+
+/* Duplicate the plane's state for a commit of @t's framebuffer and damage. */
+static struct drm_gem_blit_plane_state *bt_new_state(struct bt_ctx *ctx,
+						     struct bt_commit *commit)
+{
+	struct drm_plane *plane = &ctx->plane;
+	struct drm_plane_state *state;
+
+	state = drm_gem_blit_duplicate_plane_state(plane);
+	KUNIT_ASSERT_NOT_NULL(ctx->test, state);
+	state->fb = ctx->new_state.fb;
+	state->crtc = ctx->new_state.crtc;
+	state->visible = true;
+	state->src = ctx->new_state.src;
+	state->src_x = ctx->new_state.src_x;
+	state->src_y = ctx->new_state.src_y;
+	state->src_w = ctx->new_state.src_w;
+	state->src_h = ctx->new_state.src_h;
+	state->fb_damage_clips = ctx->new_state.fb_damage_clips;
+
+	memset(commit, 0, sizeof(*commit));
+	commit->state.planes = &commit->plane;
+	commit->plane.ptr = plane;
+	commit->plane.old_state = plane->state;
+	commit->plane.new_state = state;
+	state->state = &commit->state;
+
+	return to_drm_gem_blit_plane_state(state);
+}
+
+/*
+ * Free a state; its framebuffer is the test's, which holds no reference
+ * for it.
+ */
+static void bt_destroy(struct drm_plane *plane, struct drm_plane_state *state)
+{
+	state->fb = NULL;
+	state->fb_damage_clips = NULL;
+	drm_gem_blit_destroy_plane_state(plane, state);
+}
+
+/* Make @new the plane's current state, as a commit's swap would. */
+static void bt_swap(struct bt_ctx *ctx, struct drm_gem_blit_plane_state *new)
+{
+	struct drm_plane_state *old = ctx->plane.state;
+
+	new->base.base.state = NULL;
+	ctx->plane.state = &new->base.base;
+	bt_destroy(&ctx->plane, old);
+}
+
+static void bt_plane_fini(void *data)
+{
+	struct drm_plane *plane = data;
+
+	if (plane->state)
+		bt_destroy(plane, plane->state);
+	plane->state = NULL;
+}
+
+/*
+ * The staging step: begin_fb_access copies the damage, exactly, into a
+ * staging buffer laid out like the framebuffer and points the shadow
+ * plane's data at it; consecutive commits use the two buffers in turn, so
+ * a commit never writes the buffer the current state's update reads.
+ */
+static void drm_gem_blit_test_staging(struct kunit *test)
+{
+	/* The first commit's source differs from the reset state's: full. */
+	static const struct bt_case t = {
+		.format = DRM_FORMAT_NV12, .pitches = { 80, 96 },
+		.offsets = { 256, 1024 }, .obj = { 0, 1 },
+		.kind = { BT_IMPORT, BT_NATIVE }, .src = FULL, .nclips = 2,
+		.clips = { RECT(4, 2, 20, 10), RECT(30, 20, 64, 32) },
+		.nexpect = 1, .expect = { FULL },
+	};
+	struct bt_ctx *ctx = test->priv;
+	struct drm_gem_blit_plane_state *s1, *s2;
+	unsigned int i, x, y, bad = 0;
+	struct bt_commit c1, c2;
+	u8 *saved, *y2;
+
+	bt_setup(ctx, &t);
+	drm_gem_blit_reset_plane(&ctx->plane);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->plane.state);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bt_plane_fini,
+							&ctx->plane), 0);
+
+	s1 = bt_new_state(ctx, &c1);
+	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->plane,
+							   &s1->base.base), 0);
+	/* Check the staging copy as if it were the blit callback's output. */
+	for (i = 0; i < 2; i++) {
+		KUNIT_ASSERT_FALSE(test, s1->base.data[i].is_iomem);
+		memcpy(ctx->dst[i], s1->base.data[i].vaddr,
+		       drm_gem_blit_test_plane_size(&ctx->fb, i));
+	}
+	KUNIT_EXPECT_EQ(test, bt_check(ctx, &t), 0);
+	KUNIT_EXPECT_EQ(test, ctx->exp[0]->local_calls, 1);
+	KUNIT_EXPECT_EQ(test, ctx->exp[0]->pins, ctx->pins[0]);
+	bt_swap(ctx, s1);
+
+	/* The next commit copies elsewhere and leaves s1's copy alone. */
+	saved = kunit_kmalloc(test, VL_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, saved);
+	memcpy(saved, s1->base.data[0].vaddr,
+	       drm_gem_blit_test_plane_size(&ctx->fb, 0));
+	bt_fill(ctx->exp[0]->local_mem, 7);
+	s2 = bt_new_state(ctx, &c2);
+	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->plane,
+							   &s2->base.base), 0);
+	KUNIT_EXPECT_NE(test, s2->buf, s1->buf);
+	KUNIT_EXPECT_PTR_NE(test, s2->base.data[0].vaddr,
+			    s1->base.data[0].vaddr);
+	KUNIT_EXPECT_EQ(test, memcmp(saved, s1->base.data[0].vaddr,
+				     drm_gem_blit_test_plane_size(&ctx->fb, 0)),
+			0);
+	/* Inside the two clips the refilled content, outside nothing. */
+	y2 = s2->base.data[0].vaddr;
+	for (y = 0; y < BT_H; y++) {
+		for (x = 0; x < BT_W; x++) {
+			bool in = (x >= 4 && x < 20 && y >= 2 && y < 10) ||
+				  (x >= 30 && y >= 20);
+			u8 want = in ? bt_byte(7, 256 + y * 80 + x) : 0;
+
+			if (y2[y * 80 + x] != want)
+				bad++;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	bt_swap(ctx, s2);
+}
+
 static struct kunit_case drm_gem_blit_cases[] = {
 	KUNIT_CASE_PARAM(drm_gem_blit_test_damage, bt_gen_params),
 	KUNIT_CASE(drm_gem_blit_test_order),
@@ -630,6 +778,7 @@ static struct kunit_case drm_gem_blit_cases[] = {
 	KUNIT_CASE(drm_gem_blit_test_vmap_fails),
 	KUNIT_CASE(drm_gem_blit_test_blit_fails),
 	KUNIT_CASE(drm_gem_blit_test_contended),
+	KUNIT_CASE(drm_gem_blit_test_staging),
 	{}
 };
 
