@@ -5,6 +5,7 @@
 # (Upstream files a patch touches keep their own, older warnings; the
 # patches are checked as diffs.) Prints one line per finding; exit 1 if any.
 . "$(dirname "$0")/lib.sh"
+trap 'echo "lint: internal error at line $LINENO" >&2' ERR
 
 cd "$SRC"
 bad=0
@@ -15,7 +16,9 @@ for p in $(grep -v '^\s*#' "$TOP/patches/series"); do
 		bad=1
 	fi
 done
-files=$(cd "$TOP" && find drivers include -name '*.[ch]' 2>/dev/null | sort)
+files=$(cd "$TOP" && for d in drivers include; do
+		if [ -d "$d" ]; then find "$d" -name '*.[ch]'; fi
+	 done | sort)
 for f in $files; do
 	if ! out=$(scripts/checkpatch.pl --strict -q -f --no-tree "$TOP/$f"); then
 		echo "$out"
