@@ -104,19 +104,12 @@ static int bt_init(struct kunit *test)
 		.fops = &vl_fops,
 		.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
 	};
-	struct device *dev;
 	struct bt_ctx *ctx;
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->test = test;
-
-	dev = drm_kunit_helper_alloc_device(test);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-	ctx->drm = __drm_kunit_helper_alloc_drm_device_with_driver(test, dev,
-								   sizeof(*ctx->drm),
-								   0, &driver);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ctx->drm);
+	ctx->drm = vl_alloc_drm(test, &driver);
 	test->priv = ctx;
 
 	ctx->mock_dev.driver = &ctx->mock_driver;
@@ -482,18 +475,21 @@ static void drm_gem_blit_test_fallback_pin(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->exp[0]->pins, ctx->pins[0]);
 }
 
+/* Three imported objects, for the failure cases. */
+static const struct bt_case bt_three_imports = {
+	.format = DRM_FORMAT_YUV420, .pitches = { 64, 32, 32 },
+	.obj = { 0, 1, 2 },
+	.kind = { BT_IMPORT, BT_IMPORT, BT_IMPORT },
+	.src = FULL, .nclips = 1, .clips = { RECT(0, 0, 8, 8) },
+};
+
 /* begin_cpu_access failing on the second of three objects ends the first. */
 static void drm_gem_blit_test_begin_fails(struct kunit *test)
 {
-	static const struct bt_case t = {
-		.format = DRM_FORMAT_YUV420, .pitches = { 64, 32, 32 },
-		.obj = { 0, 1, 2 },
-		.kind = { BT_IMPORT, BT_IMPORT, BT_IMPORT },
-		.src = FULL, .nclips = 1, .clips = { RECT(0, 0, 8, 8) },
-	};
+	const struct bt_case *t = &bt_three_imports;
 	struct bt_ctx *ctx = test->priv;
 
-	bt_setup(ctx, &t);
+	bt_setup(ctx, t);
 	ctx->exp[1]->fail_begin = -EIO;
 	KUNIT_EXPECT_EQ(test, drm_gem_fb_blit_damage(&ctx->old_state,
 						     &ctx->new_state,
@@ -506,16 +502,11 @@ static void drm_gem_blit_test_begin_fails(struct kunit *test)
 /* vmap_local failing on the second object unmaps the first, unwinds all. */
 static void drm_gem_blit_test_vmap_fails(struct kunit *test)
 {
-	static const struct bt_case t = {
-		.format = DRM_FORMAT_YUV420, .pitches = { 64, 32, 32 },
-		.obj = { 0, 1, 2 },
-		.kind = { BT_IMPORT, BT_IMPORT, BT_IMPORT },
-		.src = FULL, .nclips = 1, .clips = { RECT(0, 0, 8, 8) },
-	};
+	const struct bt_case *t = &bt_three_imports;
 	struct bt_ctx *ctx = test->priv;
 	unsigned int i;
 
-	bt_setup(ctx, &t);
+	bt_setup(ctx, t);
 	ctx->exp[1]->fail_vmap_local = -ENOMEM;
 	KUNIT_EXPECT_EQ(test, drm_gem_fb_blit_damage(&ctx->old_state,
 						     &ctx->new_state,

@@ -11,6 +11,7 @@
 #define DRM_TEST_EXPORTER_H
 
 #include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/file.h>
 #include <linux/iosys-map.h>
@@ -19,7 +20,9 @@
 
 #include <kunit/test.h>
 
+#include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
+#include <drm/drm_kunit_helpers.h>
 #include <drm/drm_prime.h>
 
 #define VL_SIZE		SZ_64K
@@ -255,6 +258,25 @@ static inline struct vl_exporter *vl_export(struct kunit *test,
 static const struct file_operations vl_fops = {
 	.owner = THIS_MODULE,
 };
+
+/* A DRM device of @driver, with a 64-bit DMA mask, for the test's life. */
+static inline struct drm_device *vl_alloc_drm(struct kunit *test,
+					      const struct drm_driver *driver)
+{
+	struct drm_device *drm;
+	struct device *dev;
+
+	dev = drm_kunit_helper_alloc_device(test);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)),
+			0);
+	drm = __drm_kunit_helper_alloc_drm_device_with_driver(test, dev,
+							      sizeof(*drm), 0,
+							      driver);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, drm);
+
+	return drm;
+}
 
 /* Import the exporter's buffer into @drm; released at the end of the test. */
 KUNIT_DEFINE_ACTION_WRAPPER(vl_gem_put, drm_gem_object_put,

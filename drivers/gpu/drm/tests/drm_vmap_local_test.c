@@ -219,18 +219,7 @@ static const struct drm_driver vl_driver = {
 
 static int vl_gem_init(struct kunit *test)
 {
-	struct drm_device *drm;
-	struct device *dev;
-
-	dev = drm_kunit_helper_alloc_device(test);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-
-	drm = __drm_kunit_helper_alloc_drm_device_with_driver(test, dev,
-							      sizeof(*drm), 0,
-							      &vl_driver);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, drm);
-	test->priv = drm;
-
+	test->priv = vl_alloc_drm(test, &vl_driver);
 	return 0;
 }
 
@@ -526,20 +515,7 @@ static const struct drm_driver vl_dma_driver = {
 
 static int vl_dma_init(struct kunit *test)
 {
-	struct drm_device *drm;
-	struct device *dev;
-
-	dev = drm_kunit_helper_alloc_device(test);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)),
-			0);
-
-	drm = __drm_kunit_helper_alloc_drm_device_with_driver(test, dev,
-							      sizeof(*drm), 0,
-							      &vl_dma_driver);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, drm);
-	test->priv = drm;
-
+	test->priv = vl_alloc_drm(test, &vl_dma_driver);
 	return 0;
 }
 
