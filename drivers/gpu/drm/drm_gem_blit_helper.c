@@ -412,6 +412,29 @@ int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
 EXPORT_SYMBOL(drm_gem_blit_begin_fb_access);
 
 /**
+ * __drm_gem_blit_duplicate_plane_state - duplicate a staging-copy plane state
+ * @plane: the plane
+ * @new: the new state, allocated by the caller
+ *
+ * For drivers that embed &struct drm_gem_blit_plane_state in a plane state
+ * of their own: duplicates the plane's current state into @new, which then
+ * shares the plane's staging buffers.
+ */
+void __drm_gem_blit_duplicate_plane_state(struct drm_plane *plane,
+					  struct drm_gem_blit_plane_state *new)
+{
+	struct drm_gem_blit_plane_state *old =
+		to_drm_gem_blit_plane_state(plane->state);
+
+	__drm_gem_duplicate_shadow_plane_state(plane, &new->base);
+	new->staging = old->staging;
+	if (new->staging)
+		kref_get(&new->staging->ref);
+	new->buf = old->buf;
+}
+EXPORT_SYMBOL(__drm_gem_blit_duplicate_plane_state);
+
+/**
  * drm_gem_blit_duplicate_plane_state - duplicate a staging-copy plane state
  * @plane: the plane
  *
@@ -423,43 +446,76 @@ EXPORT_SYMBOL(drm_gem_blit_begin_fb_access);
  */
 struct drm_plane_state *drm_gem_blit_duplicate_plane_state(struct drm_plane *plane)
 {
-	struct drm_gem_blit_plane_state *old, *new;
+	struct drm_gem_blit_plane_state *new;
 
 	if (!plane->state)
 		return NULL;
-	old = to_drm_gem_blit_plane_state(plane->state);
 
 	new = kzalloc(sizeof(*new), GFP_KERNEL);
 	if (!new)
 		return NULL;
-	__drm_gem_duplicate_shadow_plane_state(plane, &new->base);
-	new->staging = old->staging;
-	if (new->staging)
-		kref_get(&new->staging->ref);
-	new->buf = old->buf;
+	__drm_gem_blit_duplicate_plane_state(plane, new);
 
 	return &new->base.base;
 }
 EXPORT_SYMBOL(drm_gem_blit_duplicate_plane_state);
 
 /**
+ * __drm_gem_blit_destroy_plane_state - release a staging-copy plane state
+ * @state: the state
+ *
+ * For drivers that embed &struct drm_gem_blit_plane_state: releases what
+ * the state holds; the staging buffers go with the plane's last state. The
+ * caller frees @state.
+ */
+void __drm_gem_blit_destroy_plane_state(struct drm_gem_blit_plane_state *state)
+{
+	drm_gem_blit_staging_put(state->staging);
+	state->staging = NULL;
+	__drm_gem_destroy_shadow_plane_state(&state->base);
+}
+EXPORT_SYMBOL(__drm_gem_blit_destroy_plane_state);
+
+/**
  * drm_gem_blit_destroy_plane_state - free a staging-copy plane state
  * @plane: the plane
  * @state: the state, a &struct drm_gem_blit_plane_state
  *
- * Implements &drm_plane_funcs.atomic_destroy_state. The staging buffers go
- * with the plane's last state.
+ * Implements &drm_plane_funcs.atomic_destroy_state.
  */
 void drm_gem_blit_destroy_plane_state(struct drm_plane *plane,
 				      struct drm_plane_state *state)
 {
 	struct drm_gem_blit_plane_state *blit = to_drm_gem_blit_plane_state(state);
 
-	drm_gem_blit_staging_put(blit->staging);
-	__drm_gem_destroy_shadow_plane_state(&blit->base);
+	__drm_gem_blit_destroy_plane_state(blit);
 	kfree(blit);
 }
 EXPORT_SYMBOL(drm_gem_blit_destroy_plane_state);
+
+/**
+ * __drm_gem_blit_reset_plane - install a new staging-copy plane state
+ * @plane: the plane, whose old state the caller has freed
+ * @state: the new state, allocated and zeroed by the caller
+ *
+ * For drivers that embed &struct drm_gem_blit_plane_state: gives @state new,
+ * still empty, staging buffers and makes it the plane's state.
+ *
+ * Returns:
+ * 0 on success, or -ENOMEM, in which case the plane has no state.
+ */
+int __drm_gem_blit_reset_plane(struct drm_plane *plane,
+			       struct drm_gem_blit_plane_state *state)
+{
+	state->staging = kzalloc(sizeof(*state->staging), GFP_KERNEL);
+	if (!state->staging)
+		return -ENOMEM;
+	kref_init(&state->staging->ref);
+	__drm_gem_reset_shadow_plane(plane, &state->base);
+
+	return 0;
+}
+EXPORT_SYMBOL(__drm_gem_blit_reset_plane);
 
 /**
  * drm_gem_blit_reset_plane - reset a staging-copy plane
@@ -480,13 +536,8 @@ void drm_gem_blit_reset_plane(struct drm_plane *plane)
 	blit = kzalloc(sizeof(*blit), GFP_KERNEL);
 	if (!blit)
 		return;
-	blit->staging = kzalloc(sizeof(*blit->staging), GFP_KERNEL);
-	if (!blit->staging) {
+	if (__drm_gem_blit_reset_plane(plane, blit))
 		kfree(blit);
-		return;
-	}
-	kref_init(&blit->staging->ref);
-	__drm_gem_reset_shadow_plane(plane, &blit->base);
 }
 EXPORT_SYMBOL(drm_gem_blit_reset_plane);
 
