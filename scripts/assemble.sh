@@ -9,7 +9,9 @@
 #    before is touched, including files whose patch went away, which quilt
 #    would otherwise restore with their old mtime;
 #  - overlay files (drivers/, include/, Documentation/ of the repository) are
-#    copied when they differ; an overlay file that was removed is deleted.
+#    copied when they differ; an overlay file that was removed is deleted;
+#  - a file edited by hand that neither a patch nor the overlay owns is
+#    restored from the base, with a warning.
 # An overlay file must be new: changing an upstream file is a patch's job.
 . "$(dirname "$0")/lib.sh"
 
@@ -92,3 +94,19 @@ comm -23 .vl-overlay <(echo "$cur" | sed '/^$/d') | while read -r f; do
 	rm -f "$f"
 done
 echo "$cur" | sed '/^$/d' > .vl-overlay
+
+# --- stray edits -----------------------------------------------------------
+# A file changed in build/linux by hand, outside quilt and the overlay,
+# would be built silently. Restore it from the base, loudly.
+known=$( { [ -d .pc ] && find .pc -mindepth 2 -type f ! -name '.*' |
+		cut -d/ -f3-; cat .vl-overlay; } | sort -u)
+find . \( -path ./.pc -o -path ./patches \) -prune -o -type f -newer .vl-base \
+	! -name '.vl-*' -print | sed 's|^\./||' | sort |
+	comm -23 - <(echo "$known") | while read -r f; do
+	if [ ! -e "$BASE/$f" ]; then
+		echo "warning: $SRC/$f is not upstream, in a patch or in the overlay" >&2
+	elif ! cmp -s "$BASE/$f" "$f"; then
+		echo "warning: $SRC/$f was edited outside quilt; restoring it" >&2
+		cp "$BASE/$f" "$f"
+	fi
+done
