@@ -23,11 +23,9 @@
 
 int main(int argc, char **argv)
 {
-	struct kms_dumb vbuf = { .handle = 0 };
+	struct kms_prime_fb pf = { .dmabuf = -1 };
 	struct kms_wb wb = { .fd = -1 };
-	uint32_t handle = 0, fb = 0;
-	int vgem, vkms, dmabuf = -1;
-	int ret = KMS_EXIT_SKIP;
+	int vgem, vkms, ret = KMS_EXIT_SKIP;
 	unsigned long nframes;
 	unsigned int frame, failed = 0;
 	char path[PATH_MAX], *end;
@@ -57,17 +55,12 @@ int main(int argc, char **argv)
 		goto out;
 
 	ret = KMS_EXIT_FAIL;
-	if (kms_dumb_create(vgem, WIDTH, HEIGHT, 32, &vbuf) ||
-	    kms_dumb_map(&vbuf))
-		goto out;
-	dmabuf = kms_prime_export(vgem, vbuf.handle);
-	if (dmabuf < 0 || kms_prime_import(vkms, dmabuf, &handle) ||
-	    kms_add_fb_xrgb(vkms, WIDTH, HEIGHT, handle, vbuf.pitch, &fb))
+	if (kms_prime_fb_create(vgem, vkms, WIDTH, HEIGHT, &pf))
 		goto out;
 
 	for (frame = 0; frame < nframes; frame++) {
-		long bad = kms_wb_check_frame(&wb, fb, vbuf.map, vbuf.pitch,
-					      frame);
+		long bad = kms_wb_check_frame(&wb, pf.fb, pf.buf.map,
+					      pf.buf.pitch, frame);
 
 		if (bad < 0) {
 			printf("frame %u: no capture\n", frame);
@@ -88,12 +81,7 @@ int main(int argc, char **argv)
 	       failed);
 	ret = failed ? KMS_EXIT_FAIL : KMS_EXIT_PASS;
 out:
-	if (fb)
-		drmModeRmFB(vkms, fb);
-	kms_gem_close(vkms, handle);
-	if (dmabuf >= 0)
-		close(dmabuf);
-	kms_dumb_destroy(&vbuf);
+	kms_prime_fb_destroy(&pf);
 	kms_wb_fini(&wb);
 	close(vkms);
 out_vgem:

@@ -598,3 +598,56 @@ long kms_wb_check_frame(struct kms_wb *wb, uint32_t fb_id, void *map,
 	free(expect);
 	return bad;
 }
+
+int kms_prime_fb_create(int exporter, int importer, uint32_t width,
+			uint32_t height, struct kms_prime_fb *pf)
+{
+	memset(pf, 0, sizeof(*pf));
+	pf->dmabuf = -1;
+	pf->importer = importer;
+	if (kms_dumb_create(exporter, width, height, 32, &pf->buf) ||
+	    kms_dumb_map(&pf->buf))
+		return -1;
+	printf("exported buffer: %ux%u pitch %u size %llu\n", width, height,
+	       pf->buf.pitch, (unsigned long long)pf->buf.size);
+	pf->dmabuf = kms_prime_export(exporter, pf->buf.handle);
+	if (pf->dmabuf < 0 ||
+	    kms_prime_import(importer, pf->dmabuf, &pf->handle) ||
+	    kms_add_fb_xrgb(importer, width, height, pf->handle, pf->buf.pitch,
+			    &pf->fb))
+		return -1;
+	return 0;
+}
+
+void kms_prime_fb_destroy(struct kms_prime_fb *pf)
+{
+	if (pf->fb)
+		drmModeRmFB(pf->importer, pf->fb);
+	kms_gem_close(pf->importer, pf->handle);
+	if (pf->dmabuf >= 0)
+		close(pf->dmabuf);
+	kms_dumb_destroy(&pf->buf);
+	memset(pf, 0, sizeof(*pf));
+	pf->dmabuf = -1;
+}
+
+long kms_wb_check_frames(struct kms_wb *wb, uint32_t fb, void *map,
+			 unsigned int pitch, unsigned int nframes)
+{
+	unsigned int frame;
+	long checked = 0;
+
+	for (frame = 0; frame < nframes; frame++) {
+		long bad = kms_wb_check_frame(wb, fb, map, pitch, frame);
+
+		if (bad > 0)
+			printf("FAIL: frame %u: %ld mismatching pixels\n",
+			       frame, bad);
+		else if (bad < 0)
+			printf("FAIL: frame %u: no capture\n", frame);
+		if (bad)
+			return -1;
+		checked += (long)wb->mode.hdisplay * wb->mode.vdisplay;
+	}
+	return checked;
+}

@@ -86,6 +86,31 @@ void pattern_fill(uint32_t *px, unsigned int w, unsigned int h,
 		  unsigned int pitch_bytes, unsigned int frame);
 
 /*
+ * A buffer allocated on one device (e.g. vgem), drawn through its mmap,
+ * exported as a dma-buf and imported into another (e.g. vkms) as an
+ * XRGB8888 framebuffer.
+ */
+struct kms_prime_fb {
+	struct kms_dumb buf;	/* on the exporting device */
+	int dmabuf;		/* -1 when not exported */
+	int importer;		/* importing device */
+	uint32_t handle;	/* import's GEM handle, 0 when none */
+	uint32_t fb;		/* framebuffer id, 0 when none */
+};
+
+int kms_prime_fb_create(int exporter, int importer, uint32_t width,
+			uint32_t height, struct kms_prime_fb *pf);
+void kms_prime_fb_destroy(struct kms_prime_fb *pf);
+
+/*
+ * Draw frames 0..nframes-1 into @map, show each on @fb and check each
+ * capture (see kms_wb_check_frame()); prints what failed. Returns the
+ * number of pixels checked, or -1 on failure.
+ */
+long kms_wb_check_frames(struct kms_wb *wb, uint32_t fb, void *map,
+			 unsigned int pitch, unsigned int nframes);
+
+/*
  * Compare the RGB part of two XRGB8888 images.  Prints the first few
  * mismatches and the total; returns the number of mismatching pixels.
  */
