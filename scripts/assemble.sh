@@ -101,7 +101,7 @@ echo "$cur" | sed '/^$/d' > .vl-overlay
 known=$( { [ -d .pc ] && find .pc -mindepth 2 -type f ! -name '.*' |
 		cut -d/ -f3-; cat .vl-overlay; } | sort -u)
 find . \( -path ./.pc -o -path ./patches \) -prune -o -type f -newer .vl-base \
-	! -name '.vl-*' -print | sed 's|^\./||' | sort |
+	! -name '.vl-*' ! -name '.checkpatch-camelcase.*' -print | sed 's|^\./||' | sort |
 	comm -23 - <(echo "$known") | while read -r f; do
 	if [ ! -e "$BASE/$f" ]; then
 		echo "warning: $SRC/$f is not upstream, in a patch or in the overlay" >&2

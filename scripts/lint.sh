@@ -10,7 +10,9 @@ trap 'echo "lint: internal error at line $LINENO" >&2' ERR
 cd "$SRC"
 bad=0
 for p in $(grep -v '^\s*#' "$TOP/patches/series"); do
-	if ! out=$(scripts/checkpatch.pl --strict -q "$TOP/patches/$p"); then
+	# From stdin: given the path of a file git tracks, checkpatch checks it
+	# as a source file, not as a patch.
+	if ! out=$(scripts/checkpatch.pl --strict -q - < "$TOP/patches/$p"); then
 		echo "$out"
 		echo "lint: checkpatch: $p"
 		bad=1
