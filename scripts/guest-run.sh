@@ -13,15 +13,21 @@
 # the boot). A test that hangs is killed in the guest after its timeout;
 # if the guest itself stops answering, QEMU is killed and every test
 # without a result fails. Writes build/results/guest.txt ("NAME PASS|FAIL").
+#
+# VL_INSTANCE=NAME keeps this run's files (programs, initramfs, share,
+# monitor socket, results) under build/inst-NAME, so that several guests
+# can run side by side from one built kernel, e.g. while developing.
 . "$(dirname "$0")/lib.sh"
 
 MODE=${1:-test}
 shift || true
 OUT=$BUILD/guest
-RES=$BUILD/results
-PROGS=$BUILD/guest-progs
-ROOT=$BUILD/initramfs
-SHARE=$BUILD/guest-share
+RUN=$BUILD${VL_INSTANCE:+/inst-$VL_INSTANCE}
+RES=$RUN/results
+PROGS=$RUN/guest-progs
+ROOT=$RUN/initramfs
+SHARE=$RUN/guest-share
+CPIO=$RUN/initramfs.cpio
 TEST_TIMEOUT=${TEST_TIMEOUT:-180}
 FRAMES=${FRAMES:-24}
 mkdir -p "$RES" "$PROGS"
@@ -42,7 +48,7 @@ cp /bin/busybox "$ROOT/bin/busybox"
 cp "$TOP/tests/guest/init.sh" "$ROOT/init"
 chmod 755 "$ROOT/init"
 find "$PROGS" -maxdepth 1 -type f -perm -u+x -exec cp {} "$ROOT/tests/bin/" \;
-(cd "$ROOT" && find . | cpio -o -H newc --quiet) > "$BUILD/initramfs.cpio"
+(cd "$ROOT" && find . | cpio -o -H newc --quiet) > "$CPIO"
 
 # --- boot ------------------------------------------------------------------
 IFS=, ; list="${tests[*]}"; unset IFS
@@ -59,7 +65,7 @@ fi
 LOG=$RES/guest-console.log
 msg "booting guest (${MODE}: ${list:-demo}); console: $LOG"
 start=$(date +%s)
-MON=$BUILD/qemu-monitor.sock
+MON=$RUN/qemu-monitor.sock
 rm -f "$MON" "$LOG"
 : > "$LOG"
 set +e
@@ -68,7 +74,7 @@ timeout -k 10 "$budget" qemu-system-x86_64 \
 	-display none -vga std -no-reboot \
 	-monitor "unix:$MON,server=on,wait=off" \
 	-serial "file:$LOG" \
-	-kernel "$OUT/arch/x86/boot/bzImage" -initrd "$BUILD/initramfs.cpio" \
+	-kernel "$OUT/arch/x86/boot/bzImage" -initrd "$CPIO" \
 	-append "$append" \
 	-virtfs "local,path=$SHARE,mount_tag=vlout,security_model=none,id=vlout" \
 	< /dev/null &
