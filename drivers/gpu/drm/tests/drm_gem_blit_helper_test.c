@@ -11,21 +11,33 @@
  */
 
 #include <linux/completion.h>
+#include <linux/debug_locks.h>
 #include <linux/delay.h>
+#include <linux/dma-fence.h>
 #include <linux/kthread.h>
 
 #include <kunit/test.h>
+#include <kunit/test-bug.h>
 
 #include <drm/drm_atomic.h>
+#include <drm/drm_atomic_helper.h>
+#include <drm/drm_atomic_uapi.h>
+#include <drm/drm_connector.h>
+#include <drm/drm_crtc.h>
 #include <drm/drm_damage_helper.h>
 #include <drm/drm_device.h>
 #include <drm/drm_drv.h>
+#include <drm/drm_encoder.h>
 #include <drm/drm_fourcc.h>
 #include <drm/drm_framebuffer.h>
 #include <drm/drm_gem_blit_helper.h>
+#include <drm/drm_gem_framebuffer_helper.h>
 #include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_kunit_helpers.h>
+#include <drm/drm_modeset_helper.h>
+#include <drm/drm_modeset_helper_vtables.h>
 #include <drm/drm_plane.h>
+#include <drm/drm_property.h>
 #include <drm/drm_rect.h>
 
 #include "drm_test_exporter.h"
@@ -779,7 +791,373 @@ static struct kunit_suite drm_gem_blit_suite = {
 	.test_cases = drm_gem_blit_cases,
 };
 
-kunit_test_suite(drm_gem_blit_suite);
+/*
+ * Whole atomic commits through the DRM core, on a device whose commit tail
+ * is annotated as a dma-fence signalling critical section, as the tail of a
+ * nonblocking commit is: no reservation lock may be taken and no fence
+ * waited for inside it. With lockdep, dma_resv_lockdep() has recorded at
+ * boot that fences are waited for under reservation locks, so a helper that
+ * locked a reservation inside the tail would close a cycle and lockdep
+ * would report it (and turn itself off, which the test checks).
+ */
+struct bc_ctx {
+	struct kunit *test;
+	struct drm_device *drm;
+	struct drm_plane *plane;
+	struct drm_crtc *crtc;
+	struct drm_encoder encoder;
+	struct drm_connector connector;
+	struct drm_display_mode mode;
+	struct vl_exporter *exp;
+	struct vl_log log;
+	u32 *device;		/* what atomic_update sent to the "device" */
+	unsigned int updates;	/* atomic_update calls that sent a clip */
+	bool in_tail;
+};
+
+#define BC_W	64
+#define BC_H	32
+
+static void bc_mark(struct bc_ctx *ctx, char what)
+{
+	if (ctx->log.len + 2 < sizeof(ctx->log.ev)) {
+		ctx->log.ev[ctx->log.len++] = what;
+		ctx->log.ev[ctx->log.len++] = '-';
+	}
+}
+
+static struct bc_ctx *bc_of(struct drm_device *drm)
+{
+	struct kunit *test = kunit_get_current_test();
+
+	return test->priv;
+}
+
+static void bc_commit_tail(struct drm_atomic_state *state)
+{
+	struct bc_ctx *ctx = bc_of(state->dev);
+	bool cookie = dma_fence_begin_signalling();
+
+	ctx->in_tail = true;
+	bc_mark(ctx, 'T');
+	drm_atomic_helper_commit_tail(state);
+	bc_mark(ctx, 't');
+	ctx->in_tail = false;
+	dma_fence_end_signalling(cookie);
+}
+
+static const struct drm_mode_config_helper_funcs bc_mode_config_helpers = {
+	.atomic_commit_tail = bc_commit_tail,
+};
+
+static const struct drm_mode_config_funcs bc_mode_config_funcs = {
+	.atomic_check = drm_atomic_helper_check,
+	.atomic_commit = drm_atomic_helper_commit,
+};
+
+static int bc_plane_atomic_check(struct drm_plane *plane,
+				 struct drm_atomic_state *state)
+{
+	struct drm_plane_state *new = drm_atomic_get_new_plane_state(state,
+								     plane);
+	struct drm_crtc_state *crtc_state = NULL;
+
+	if (new->crtc)
+		crtc_state = drm_atomic_get_new_crtc_state(state, new->crtc);
+
+	return drm_atomic_helper_check_plane_state(new, crtc_state,
+						   DRM_PLANE_NO_SCALING,
+						   DRM_PLANE_NO_SCALING,
+						   false, false);
+}
+
+/* What a driver's update does: send the staged damage to the device. */
+static void bc_plane_atomic_update(struct drm_plane *plane,
+				   struct drm_atomic_state *state)
+{
+	struct drm_plane_state *old = drm_atomic_get_old_plane_state(state,
+								     plane);
+	struct drm_plane_state *new = drm_atomic_get_new_plane_state(state,
+								     plane);
+	struct drm_shadow_plane_state *shadow = to_drm_shadow_plane_state(new);
+	struct bc_ctx *ctx = bc_of(plane->dev);
+	struct drm_atomic_helper_damage_iter iter;
+	struct drm_rect clip;
+	unsigned int y;
+
+	bc_mark(ctx, 'A');
+	drm_atomic_helper_damage_iter_init(&iter, old, new);
+	drm_atomic_for_each_plane_damage(&iter, &clip) {
+		for (y = clip.y1; y < clip.y2; y++)
+			memcpy(ctx->device + y * BC_W + clip.x1,
+			       shadow->data[0].vaddr +
+			       y * new->fb->pitches[0] + clip.x1 * 4,
+			       drm_rect_width(&clip) * 4);
+		ctx->updates++;
+	}
+}
+
+static const struct drm_plane_helper_funcs bc_plane_helpers = {
+	DRM_GEM_BLIT_PLANE_HELPER_FUNCS,
+	.atomic_check = bc_plane_atomic_check,
+	.atomic_update = bc_plane_atomic_update,
+};
+
+static const struct drm_plane_funcs bc_plane_funcs = {
+	.update_plane = drm_atomic_helper_update_plane,
+	.disable_plane = drm_atomic_helper_disable_plane,
+	DRM_GEM_BLIT_PLANE_FUNCS,
+};
+
+static const struct drm_encoder_helper_funcs bc_encoder_helpers;
+static const struct drm_connector_helper_funcs bc_connector_helpers;
+
+static const struct drm_connector_funcs bc_connector_funcs = {
+	.reset = drm_atomic_helper_connector_reset,
+	.atomic_duplicate_state = drm_atomic_helper_connector_duplicate_state,
+	.atomic_destroy_state = drm_atomic_helper_connector_destroy_state,
+};
+
+static int bc_init(struct kunit *test)
+{
+	static const struct drm_driver driver = {
+		.driver_features = DRIVER_GEM | DRIVER_MODESET | DRIVER_ATOMIC,
+		.fops = &vl_fops,
+		.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
+	};
+	static const u32 formats[] = { DRM_FORMAT_XRGB8888 };
+	static const struct drm_display_mode mode = {
+		DRM_SIMPLE_MODE(BC_W, BC_H, 0, 0),
+	};
+	struct bc_ctx *ctx;
+	struct drm_device *drm;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->test = test;
+	test->priv = ctx;
+	ctx->device = kunit_kzalloc(test, BC_W * BC_H * 4, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->device);
+	ctx->mode = mode;
+
+	drm = vl_alloc_drm(test, &driver);
+	ctx->drm = drm;
+	drm->mode_config.funcs = &bc_mode_config_funcs;
+	drm->mode_config.helper_private = &bc_mode_config_helpers;
+	drm->mode_config.max_width = 4096;
+	drm->mode_config.max_height = 4096;
+
+	ctx->plane = drm_kunit_helper_create_primary_plane(test, drm,
+							   &bc_plane_funcs,
+							   &bc_plane_helpers,
+							   formats, 1, NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ctx->plane);
+	drm_plane_enable_fb_damage_clips(ctx->plane);
+	ctx->crtc = drm_kunit_helper_create_crtc(test, drm, ctx->plane, NULL,
+						 NULL, NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ctx->crtc);
+
+	KUNIT_ASSERT_EQ(test, drmm_encoder_init(drm, &ctx->encoder, NULL,
+						DRM_MODE_ENCODER_VIRTUAL,
+						NULL), 0);
+	drm_encoder_helper_add(&ctx->encoder, &bc_encoder_helpers);
+	ctx->encoder.possible_crtcs = drm_crtc_mask(ctx->crtc);
+	KUNIT_ASSERT_EQ(test, drmm_connector_init(drm, &ctx->connector,
+						  &bc_connector_funcs,
+						  DRM_MODE_CONNECTOR_VIRTUAL,
+						  NULL), 0);
+	drm_connector_helper_add(&ctx->connector, &bc_connector_helpers);
+	KUNIT_ASSERT_EQ(test, drm_connector_attach_encoder(&ctx->connector,
+							   &ctx->encoder), 0);
+	drm_mode_config_reset(drm);
+
+	return 0;
+}
+
+static void bc_fb_put(void *fb)
+{
+	drm_framebuffer_put(fb);
+}
+
+/* An XRGB8888 framebuffer on a buffer imported from the test exporter. */
+static struct drm_framebuffer *bc_fb(struct bc_ctx *ctx)
+{
+	static const struct drm_mode_fb_cmd2 cmd = {
+		.width = BC_W, .height = BC_H,
+		.pixel_format = DRM_FORMAT_XRGB8888,
+		.pitches = { BC_W * 4 },
+	};
+	static const struct drm_framebuffer_funcs funcs = {
+		.destroy = drm_gem_fb_destroy,
+	};
+	struct kunit *test = ctx->test;
+	struct drm_framebuffer *fb;
+	struct drm_gem_object *obj;
+
+	ctx->exp = vl_export(test, &vl_ops);
+	ctx->exp->log = &ctx->log;
+	ctx->exp->id = '1';
+	obj = vl_import(test, ctx->drm, ctx->exp);
+
+	fb = kzalloc(sizeof(*fb), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fb);
+	drm_gem_object_get(obj);	/* the framebuffer's reference */
+	fb->obj[0] = obj;
+	drm_helper_mode_fill_fb_struct(ctx->drm, fb, &cmd);
+	KUNIT_ASSERT_EQ(test, drm_framebuffer_init(ctx->drm, fb, &funcs), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bc_fb_put, fb),
+			0);
+
+	return fb;
+}
+
+static void bc_shutdown(void *drm)
+{
+	drm_atomic_helper_shutdown(drm);
+}
+
+/* Commit @fb on the pipe, with @nclips damage clips (0: none given). */
+static int bc_commit(struct bc_ctx *ctx, struct drm_framebuffer *fb,
+		     const struct drm_mode_rect *clips, unsigned int nclips)
+{
+	struct drm_modeset_acquire_ctx acquire;
+	struct drm_atomic_state *state;
+	struct drm_crtc_state *crtc_state;
+	struct drm_plane_state *plane_state;
+	struct drm_connector_state *conn_state;
+	struct drm_property_blob *damage = NULL;
+	int ret;
+
+	if (nclips) {
+		damage = drm_property_create_blob(ctx->drm,
+						  nclips * sizeof(*clips),
+						  clips);
+		if (IS_ERR(damage))
+			return PTR_ERR(damage);
+	}
+
+	DRM_MODESET_LOCK_ALL_BEGIN(ctx->drm, acquire, 0, ret);
+	state = drm_atomic_state_alloc(ctx->drm);
+	if (!state) {
+		ret = -ENOMEM;
+		goto unlock;
+	}
+	state->acquire_ctx = &acquire;
+
+	crtc_state = drm_atomic_get_crtc_state(state, ctx->crtc);
+	conn_state = drm_atomic_get_connector_state(state, &ctx->connector);
+	plane_state = drm_atomic_get_plane_state(state, ctx->plane);
+	if (IS_ERR(crtc_state) || IS_ERR(conn_state) || IS_ERR(plane_state)) {
+		ret = -EDEADLK;	/* the only error with nothing allocated */
+		goto put;
+	}
+	ret = drm_atomic_set_mode_for_crtc(crtc_state, &ctx->mode);
+	if (ret)
+		goto put;
+	crtc_state->active = true;
+	ret = drm_atomic_set_crtc_for_connector(conn_state, ctx->crtc);
+	if (ret)
+		goto put;
+	ret = drm_atomic_set_crtc_for_plane(plane_state, ctx->crtc);
+	if (ret)
+		goto put;
+	drm_atomic_set_fb_for_plane(plane_state, fb);
+	plane_state->crtc_w = BC_W;
+	plane_state->crtc_h = BC_H;
+	plane_state->src_w = BC_W << 16;
+	plane_state->src_h = BC_H << 16;
+	drm_property_replace_blob(&plane_state->fb_damage_clips, damage);
+
+	ret = drm_atomic_commit(state);
+put:
+	drm_atomic_state_put(state);
+unlock:
+	DRM_MODESET_LOCK_ALL_END(ctx->drm, acquire, ret);
+	drm_property_blob_put(damage);
+
+	return ret;
+}
+
+static unsigned int bc_compare(struct bc_ctx *ctx, const struct drm_rect *r,
+			       unsigned int seed_in, unsigned int seed_out)
+{
+	unsigned int x, y, bad = 0;
+
+	for (y = 0; y < BC_H; y++) {
+		for (x = 0; x < BC_W; x++) {
+			bool in = x >= r->x1 && x < r->x2 &&
+				  y >= r->y1 && y < r->y2;
+			const u8 *px = (const u8 *)&ctx->device[y * BC_W + x];
+			size_t k = (y * BC_W + x) * 4;
+			unsigned int b;
+
+			for (b = 0; b < 4; b++)
+				if (px[b] != bt_byte(in ? seed_in : seed_out,
+						     k + b))
+					bad++;
+		}
+	}
+
+	return bad;
+}
+
+/*
+ * Two commits of an imported framebuffer (a modeset with a full update,
+ * then one damage clip), each through the staging step: the copy runs in
+ * the prepare phase, before the annotated tail, which then only sends the
+ * staging copy; lockdep stays quiet and nothing is left pinned or mapped.
+ */
+static void drm_gem_blit_test_commit_tail(struct kunit *test)
+{
+	static const struct drm_mode_rect clip = { 8, 4, 40, 20 };
+	static const struct drm_rect whole = { 0, 0, BC_W, BC_H };
+	static const struct drm_rect clipped = { 8, 4, 40, 20 };
+	struct bc_ctx *ctx = test->priv;
+	struct drm_framebuffer *fb;
+	unsigned int pins;
+
+	fb = bc_fb(ctx);
+	pins = ctx->exp->pins;
+	/* Switch the pipe off before the framebuffer's last reference goes. */
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bc_shutdown,
+							ctx->drm), 0);
+
+	bt_fill(ctx->exp->local_mem, 1);
+	KUNIT_ASSERT_EQ(test, bc_commit(ctx, fb, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, bc_compare(ctx, &whole, 1, 1), 0);
+	KUNIT_EXPECT_EQ(test, ctx->updates, 1);
+
+	bt_fill(ctx->exp->local_mem, 2);
+	KUNIT_ASSERT_EQ(test, bc_commit(ctx, fb, &clip, 1), 0);
+	KUNIT_EXPECT_EQ(test, bc_compare(ctx, &clipped, 2, 1), 0);
+	KUNIT_EXPECT_EQ(test, ctx->updates, 2);
+
+	/* Each copy is done before the tail starts, and none inside it. */
+	ctx->log.ev[ctx->log.len] = '\0';
+	KUNIT_EXPECT_STREQ(test, ctx->log.ev,
+			   "B1M1U1E1T-A-t-B1M1U1E1T-A-t-");
+	KUNIT_EXPECT_EQ(test, ctx->exp->unlocked_calls, 0);
+	KUNIT_EXPECT_EQ(test, ctx->exp->vmap_calls, 0);
+	KUNIT_EXPECT_EQ(test, ctx->exp->pins, pins);
+	KUNIT_EXPECT_EQ(test, ctx->exp->dmabuf->vmap_local_counter, 0);
+	KUNIT_EXPECT_FALSE(test, dma_resv_is_locked(ctx->exp->dmabuf->resv));
+	/* A lockdep report turns lockdep off: it must still be on. */
+	if (IS_ENABLED(CONFIG_PROVE_LOCKING))
+		KUNIT_EXPECT_TRUE(test, debug_locks);
+}
+
+static struct kunit_case drm_gem_blit_commit_cases[] = {
+	KUNIT_CASE(drm_gem_blit_test_commit_tail),
+	{}
+};
+
+static struct kunit_suite drm_gem_blit_commit_suite = {
+	.name = "drm_gem_blit_commit",
+	.init = bc_init,
+	.test_cases = drm_gem_blit_commit_cases,
+};
+
+kunit_test_suites(&drm_gem_blit_suite, &drm_gem_blit_commit_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the GEM damage-blit helper");
 MODULE_LICENSE("GPL");
