@@ -12,6 +12,7 @@ struct drm_framebuffer;
 struct drm_plane;
 struct drm_plane_state;
 struct drm_rect;
+struct drm_simple_display_pipe;
 
 /**
  * typedef drm_gem_blit_clip_func - copy one damage clip out of a framebuffer
@@ -104,5 +105,27 @@ int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
  */
 #define DRM_GEM_BLIT_PLANE_HELPER_FUNCS \
 	.begin_fb_access = drm_gem_blit_begin_fb_access
+
+int drm_gem_blit_simple_kms_begin_fb_access(struct drm_simple_display_pipe *pipe,
+					    struct drm_plane_state *plane_state);
+void drm_gem_blit_simple_kms_reset_plane(struct drm_simple_display_pipe *pipe);
+struct drm_plane_state *
+drm_gem_blit_simple_kms_duplicate_plane_state(struct drm_simple_display_pipe *pipe);
+void drm_gem_blit_simple_kms_destroy_plane_state(struct drm_simple_display_pipe *pipe,
+						 struct drm_plane_state *plane_state);
+
+/**
+ * DRM_GEM_BLIT_SIMPLE_DISPLAY_PIPE_FUNCS - pipe functions for staging copies
+ *
+ * Initializes &struct drm_simple_display_pipe_funcs for a pipe whose plane
+ * uses &struct drm_gem_blit_plane_state: the damage is copied into the
+ * staging buffer in begin_fb_access, and the pipe's update callback reads
+ * &drm_shadow_plane_state.data.
+ */
+#define DRM_GEM_BLIT_SIMPLE_DISPLAY_PIPE_FUNCS \
+	.begin_fb_access = drm_gem_blit_simple_kms_begin_fb_access, \
+	.reset_plane = drm_gem_blit_simple_kms_reset_plane, \
+	.duplicate_plane_state = drm_gem_blit_simple_kms_duplicate_plane_state, \
+	.destroy_plane_state = drm_gem_blit_simple_kms_destroy_plane_state
 
 #endif /* __DRM_GEM_BLIT_HELPER_H__ */

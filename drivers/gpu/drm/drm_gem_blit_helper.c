@@ -17,6 +17,7 @@
 #include <drm/drm_plane.h>
 #include <drm/drm_print.h>
 #include <drm/drm_rect.h>
+#include <drm/drm_simple_kms_helper.h>
 
 /**
  * DOC: overview
@@ -540,6 +541,74 @@ void drm_gem_blit_reset_plane(struct drm_plane *plane)
 		kfree(blit);
 }
 EXPORT_SYMBOL(drm_gem_blit_reset_plane);
+
+/*
+ * Simple display pipe glue: the same functions, for drivers built on
+ * &struct drm_simple_display_pipe.
+ */
+
+/**
+ * drm_gem_blit_simple_kms_begin_fb_access - copy a pipe's damage into staging
+ * @pipe: the simple display pipe
+ * @plane_state: the new plane state, a &struct drm_gem_blit_plane_state
+ *
+ * Implements &drm_simple_display_pipe_funcs.begin_fb_access with
+ * drm_gem_blit_begin_fb_access().
+ *
+ * Returns:
+ * 0 on success, or a negative errno code.
+ */
+int drm_gem_blit_simple_kms_begin_fb_access(struct drm_simple_display_pipe *pipe,
+					    struct drm_plane_state *plane_state)
+{
+	return drm_gem_blit_begin_fb_access(&pipe->plane, plane_state);
+}
+EXPORT_SYMBOL(drm_gem_blit_simple_kms_begin_fb_access);
+
+/**
+ * drm_gem_blit_simple_kms_reset_plane - reset a pipe's staging-copy plane
+ * @pipe: the simple display pipe
+ *
+ * Implements &drm_simple_display_pipe_funcs.reset_plane with
+ * drm_gem_blit_reset_plane().
+ */
+void drm_gem_blit_simple_kms_reset_plane(struct drm_simple_display_pipe *pipe)
+{
+	drm_gem_blit_reset_plane(&pipe->plane);
+}
+EXPORT_SYMBOL(drm_gem_blit_simple_kms_reset_plane);
+
+/**
+ * drm_gem_blit_simple_kms_duplicate_plane_state - duplicate a pipe's plane state
+ * @pipe: the simple display pipe
+ *
+ * Implements &drm_simple_display_pipe_funcs.duplicate_plane_state with
+ * drm_gem_blit_duplicate_plane_state().
+ *
+ * Returns:
+ * The new state, or NULL on allocation failure.
+ */
+struct drm_plane_state *
+drm_gem_blit_simple_kms_duplicate_plane_state(struct drm_simple_display_pipe *pipe)
+{
+	return drm_gem_blit_duplicate_plane_state(&pipe->plane);
+}
+EXPORT_SYMBOL(drm_gem_blit_simple_kms_duplicate_plane_state);
+
+/**
+ * drm_gem_blit_simple_kms_destroy_plane_state - free a pipe's plane state
+ * @pipe: the simple display pipe
+ * @plane_state: the state, a &struct drm_gem_blit_plane_state
+ *
+ * Implements &drm_simple_display_pipe_funcs.destroy_plane_state with
+ * drm_gem_blit_destroy_plane_state().
+ */
+void drm_gem_blit_simple_kms_destroy_plane_state(struct drm_simple_display_pipe *pipe,
+						 struct drm_plane_state *plane_state)
+{
+	drm_gem_blit_destroy_plane_state(&pipe->plane, plane_state);
+}
+EXPORT_SYMBOL(drm_gem_blit_simple_kms_destroy_plane_state);
 
 MODULE_DESCRIPTION("DRM helper to copy damage out of GEM framebuffers");
 MODULE_IMPORT_NS(DMA_BUF);
