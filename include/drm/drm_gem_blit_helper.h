@@ -7,11 +7,11 @@
 
 #include <drm/drm_fourcc.h>
 #include <drm/drm_gem_atomic_helper.h>
+#include <drm/drm_rect.h>
 
 struct drm_framebuffer;
 struct drm_plane;
 struct drm_plane_state;
-struct drm_rect;
 struct drm_simple_display_pipe;
 
 /**
@@ -47,12 +47,12 @@ struct drm_gem_blit_staging;
  * struct drm_gem_blit_plane_state - plane state with a staging copy
  *
  * A &drm_shadow_plane_state whose &drm_shadow_plane_state.data does not map
- * the framebuffer, but a staging copy of its damaged areas in system memory,
- * made in the prepare phase by drm_gem_blit_begin_fb_access(). The staging
- * copy has the framebuffer's format and pitches, so that the driver's
- * &drm_plane_helper_funcs.atomic_update converts from @base.data, clip by
- * clip of the damage iterator, exactly as with shadow planes, without any
- * locking.
+ * the framebuffer, but a staging copy of its visible area in system memory,
+ * brought up to date in the prepare phase by drm_gem_blit_begin_fb_access().
+ * The staging copy has the framebuffer's format and pitches, so that the
+ * driver's &drm_plane_helper_funcs.atomic_update converts from @base.data,
+ * clip by clip of the damage iterator or any other part of the plane's
+ * source rectangle, exactly as with shadow planes, without any locking.
  */
 struct drm_gem_blit_plane_state {
 	/** @base: shadow plane state; its data points into the staging copy */
@@ -63,6 +63,15 @@ struct drm_gem_blit_plane_state {
 
 	/** @buf: which of the two buffers this state copies into */
 	unsigned int buf;
+
+	/** @seq: number of the copy into @buf that this state reads */
+	u64 seq;
+
+	/**
+	 * @copied: bounding box of the damage that this state's commit
+	 * copied, which the other buffer still misses
+	 */
+	struct drm_rect copied;
 };
 
 static inline struct drm_gem_blit_plane_state *

@@ -150,78 +150,60 @@ static int drm_gem_blit_vmap(struct drm_gem_blit_obj *objs, unsigned int n)
 	return 0;
 }
 
-static int drm_gem_blit_clips(struct drm_plane_state *old_state,
-			      struct drm_plane_state *new_state,
-			      struct drm_gem_blit_obj *objs,
-			      const unsigned int *index,
-			      drm_gem_blit_clip_func blit, void *priv)
+/*
+ * What to copy: the damage of @new_state against @old_state, or, for the
+ * staging step, @extra as well, or only @extra.
+ */
+struct drm_gem_blit_walk {
+	struct drm_plane_state *old_state, *new_state;
+	bool damage;
+	const struct drm_rect *extra;	/* NULL: none */
+	drm_gem_blit_clip_func blit;
+	void *priv;
+};
+
+static int drm_gem_blit_walk(const struct drm_gem_blit_walk *walk,
+			     struct drm_framebuffer *fb,
+			     const struct iosys_map *src)
 {
-	struct iosys_map src[DRM_FORMAT_MAX_PLANES] = { };
-	struct drm_framebuffer *fb = new_state->fb;
 	struct drm_atomic_helper_damage_iter iter;
 	struct drm_rect fb_rect, clip;
-	unsigned int i;
 	int ret;
 
-	for (i = 0; i < fb->format->num_planes; i++) {
-		src[i] = objs[index[i]].map;
-		iosys_map_incr(&src[i], fb->offsets[i]);
-	}
 	drm_rect_init(&fb_rect, 0, 0, fb->width, fb->height);
 
-	drm_atomic_helper_damage_iter_init(&iter, old_state, new_state);
-	drm_atomic_for_each_plane_damage(&iter, &clip) {
-		if (!drm_rect_intersect(&clip, &fb_rect))
-			continue;
-		ret = blit(priv, fb, src, &clip);
-		if (ret)
-			return ret;
+	if (walk->damage) {
+		drm_atomic_helper_damage_iter_init(&iter, walk->old_state,
+						   walk->new_state);
+		drm_atomic_for_each_plane_damage(&iter, &clip) {
+			if (!drm_rect_intersect(&clip, &fb_rect))
+				continue;
+			ret = walk->blit(walk->priv, fb, src, &clip);
+			if (ret)
+				return ret;
+		}
+	}
+
+	if (walk->extra) {
+		clip = *walk->extra;
+		if (drm_rect_intersect(&clip, &fb_rect))
+			return walk->blit(walk->priv, fb, src, &clip);
 	}
 
 	return 0;
 }
 
-/**
- * drm_gem_fb_blit_damage - copy a plane's damage out of its framebuffer
- * @old_state: the plane's old state, for the damage iterator
- * @new_state: the plane's new state, with the framebuffer to copy from
- * @blit: called for each damage clip with the mappings of the color planes
- * @priv: passed to @blit
- *
- * Prepares CPU access to every GEM object of @new_state's framebuffer, locks
- * and maps them all without pinning, calls @blit for each damage clip and
- * undoes everything in reverse order; see the overview in
- * Documentation/gpu/drm-kms-helpers.rst for the steps and their order.
- * Imported objects are bracketed by dma_buf_begin_cpu_access() and
- * dma_buf_end_cpu_access() for %DMA_FROM_DEVICE, called without the
- * reservation lock. Objects whose memory manager has no
- * &drm_gem_object_funcs.vmap_local are mapped with the pinning
- * drm_gem_vmap() instead, for the duration of the call only.
- *
- * Call it from the prepare phase of a commit, typically from
- * &drm_plane_helper_funcs.begin_fb_access, never from the commit tail: it
- * takes reservation locks and waits for the framebuffer's fences. Without
- * damage, it returns 0 without locking or mapping anything.
- *
- * Returns:
- * 0 on success, or a negative errno code: from dma_buf_begin_cpu_access(),
- * from locking (-EINTR or -ERESTARTSYS if interrupted), from waiting for
- * fences, from mapping, or from @blit.
- */
-int drm_gem_fb_blit_damage(struct drm_plane_state *old_state,
-			   struct drm_plane_state *new_state,
-			   drm_gem_blit_clip_func blit, void *priv)
+/* Steps 1-4 and 6 of the overview, around @walk. */
+static int drm_gem_blit_fb(struct drm_framebuffer *fb,
+			   const struct drm_gem_blit_walk *walk)
 {
 	struct drm_gem_blit_obj objs[DRM_FORMAT_MAX_PLANES] = { };
+	struct iosys_map src[DRM_FORMAT_MAX_PLANES] = { };
 	unsigned int index[DRM_FORMAT_MAX_PLANES];
-	struct drm_framebuffer *fb = new_state->fb;
 	struct drm_exec exec;
 	unsigned int i, n;
 	long lret;
 	int ret;
-
-	if (!fb || !drm_gem_blit_has_damage(old_state, new_state))
-		return 0;
 
 	n = drm_gem_blit_collect(fb, objs, index);
 
@@ -261,8 +243,11 @@ int drm_gem_fb_blit_damage(struct drm_plane_state *old_state,
 	if (ret)
 		goto out_unlock;
 
-	ret = drm_gem_blit_clips(old_state, new_state, objs, index, blit,
-				 priv);
+	for (i = 0; i < fb->format->num_planes; i++) {
+		src[i] = objs[index[i]].map;
+		iosys_map_incr(&src[i], fb->offsets[i]);
+	}
+	ret = drm_gem_blit_walk(walk, fb, src);
 
 	drm_gem_blit_vunmap(objs, n);
 out_unlock:
@@ -271,6 +256,51 @@ out_end_cpu_access:
 	drm_gem_blit_end_cpu_access(objs, n);
 
 	return ret;
+}
+
+/**
+ * drm_gem_fb_blit_damage - copy a plane's damage out of its framebuffer
+ * @old_state: the plane's old state, for the damage iterator
+ * @new_state: the plane's new state, with the framebuffer to copy from
+ * @blit: called for each damage clip with the mappings of the color planes
+ * @priv: passed to @blit
+ *
+ * Prepares CPU access to every GEM object of @new_state's framebuffer, locks
+ * and maps them all without pinning, calls @blit for each damage clip and
+ * undoes everything in reverse order; see the overview in
+ * Documentation/gpu/drm-kms-helpers.rst for the steps and their order.
+ * Imported objects are bracketed by dma_buf_begin_cpu_access() and
+ * dma_buf_end_cpu_access() for %DMA_FROM_DEVICE, called without the
+ * reservation lock. Objects whose memory manager has no
+ * &drm_gem_object_funcs.vmap_local are mapped with the pinning
+ * drm_gem_vmap() instead, for the duration of the call only.
+ *
+ * Call it from the prepare phase of a commit, typically from
+ * &drm_plane_helper_funcs.begin_fb_access, never from the commit tail: it
+ * takes reservation locks and waits for the framebuffer's fences. Without
+ * damage, it returns 0 without locking or mapping anything.
+ *
+ * Returns:
+ * 0 on success, or a negative errno code: from dma_buf_begin_cpu_access(),
+ * from locking (-EINTR or -ERESTARTSYS if interrupted), from waiting for
+ * fences, from mapping, or from @blit.
+ */
+int drm_gem_fb_blit_damage(struct drm_plane_state *old_state,
+			   struct drm_plane_state *new_state,
+			   drm_gem_blit_clip_func blit, void *priv)
+{
+	const struct drm_gem_blit_walk walk = {
+		.old_state = old_state,
+		.new_state = new_state,
+		.damage = true,
+		.blit = blit,
+		.priv = priv,
+	};
+
+	if (!new_state->fb || !drm_gem_blit_has_damage(old_state, new_state))
+		return 0;
+
+	return drm_gem_blit_fb(new_state->fb, &walk);
 }
 EXPORT_SYMBOL(drm_gem_fb_blit_damage);
 
@@ -287,6 +317,16 @@ EXPORT_SYMBOL(drm_gem_fb_blit_damage);
  * planes changes its plane funcs and helper funcs and nothing in
  * atomic_update.
  *
+ * The staging buffer of a state holds the whole visible part of the
+ * framebuffer (the plane's source rectangle), not only the damage, so that
+ * the driver may read any of it: a merged damage rectangle, or the whole
+ * plane for a device that needs full updates. To keep that cheap, a commit
+ * copies its own damage and the previous commit's damage, which the buffer
+ * missed, and the whole plane only when the buffer's content cannot be
+ * trusted (a new framebuffer, a failed or skipped commit, a grown buffer).
+ * A commit without damage copies nothing and shares the current state's
+ * buffer.
+ *
  * Each plane has two staging buffers, used alternately: a commit copies into
  * the buffer that the plane's current state does not use. That buffer was
  * last read by the commit before the current one, whose atomic_update has
@@ -300,6 +340,14 @@ struct drm_gem_blit_staging {
 	struct kref ref;
 	void *vaddr[2][DRM_FORMAT_MAX_PLANES];
 	size_t size[2][DRM_FORMAT_MAX_PLANES];
+	/*
+	 * Each buffer mirrors the framebuffer @fb[b] as of the copy numbered
+	 * @seq[b] (0: nothing trustworthy); copies are numbered from @next.
+	 * Only compared, never dereferenced: @fb[b] holds no reference.
+	 */
+	const struct drm_framebuffer *fb[2];
+	u64 seq[2];
+	u64 next;
 };
 
 static void drm_gem_blit_staging_release(struct kref *ref)
@@ -365,21 +413,34 @@ static int drm_gem_blit_stage_clip(void *priv, struct drm_framebuffer *fb,
  * Implements &drm_plane_helper_funcs.begin_fb_access: picks the staging
  * buffer that the plane's current state does not use, grows it to the
  * framebuffer's size if needed, points &drm_shadow_plane_state.data at it
- * and copies the damage into it with drm_gem_fb_blit_damage(). Without
- * damage, nothing is locked, mapped or copied.
+ * and brings it up to date with the framebuffer's visible area, as
+ * drm_gem_fb_blit_damage() does (see DOC: staging for what is copied).
+ * Without damage, nothing is locked, mapped or copied, and the state reads
+ * the current state's buffer.
  *
  * Returns:
  * 0 on success, or a negative errno code from allocating the staging
- * buffer or from drm_gem_fb_blit_damage().
+ * buffer, or from locking, waiting, mapping or copying as for
+ * drm_gem_fb_blit_damage().
  */
 int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
 				 struct drm_plane_state *state)
 {
 	struct drm_gem_blit_plane_state *blit = to_drm_gem_blit_plane_state(state);
 	struct drm_gem_blit_staging *staging = blit->staging;
+	struct drm_gem_blit_walk walk = {
+		.new_state = state,
+		.blit = drm_gem_blit_stage_clip,
+		.priv = blit,
+	};
 	struct drm_framebuffer *fb = state->fb;
+	struct drm_gem_blit_plane_state *old;
+	struct drm_atomic_helper_damage_iter iter;
 	struct drm_plane_state *old_state;
+	struct drm_rect clip, full;
+	bool fits = true;
 	unsigned int i, b;
+	int ret;
 
 	if (!fb)
 		return 0;
@@ -389,13 +450,50 @@ int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
 	old_state = drm_atomic_get_old_plane_state(state->state, plane);
 	if (drm_WARN_ON_ONCE(plane->dev, !old_state))
 		return -EINVAL;
-	b = to_drm_gem_blit_plane_state(old_state)->buf ^ 1;
-	blit->buf = b;
+	old = to_drm_gem_blit_plane_state(old_state);
+	walk.old_state = old_state;
 
+	/* The bounding box of this commit's damage. */
+	drm_rect_init(&blit->copied, 0, 0, 0, 0);
+	drm_atomic_helper_damage_iter_init(&iter, old_state, state);
+	drm_atomic_for_each_plane_damage(&iter, &clip) {
+		if (drm_rect_visible(&blit->copied)) {
+			blit->copied.x1 = min(blit->copied.x1, clip.x1);
+			blit->copied.y1 = min(blit->copied.y1, clip.y1);
+			blit->copied.x2 = max(blit->copied.x2, clip.x2);
+			blit->copied.y2 = max(blit->copied.y2, clip.y2);
+		} else {
+			blit->copied = clip;
+		}
+	}
+
+	/* Nothing changed: read the current state's buffer, write nothing. */
+	if (!drm_rect_visible(&blit->copied)) {
+		b = old->buf;
+		for (i = 0; i < fb->format->num_planes; i++)
+			if (staging->size[b][i] < drm_gem_blit_plane_size(fb, i))
+				fits = false;
+		blit->buf = b;
+		blit->seq = old->seq;
+		blit->copied = old->copied;
+		for (i = 0; i < fb->format->num_planes; i++) {
+			if (fits)
+				iosys_map_set_vaddr(&blit->base.data[i],
+						    staging->vaddr[b][i]);
+			else
+				iosys_map_clear(&blit->base.data[i]);
+			blit->base.map[i] = blit->base.data[i];
+		}
+		return 0;
+	}
+
+	b = old->buf ^ 1;
+	blit->buf = b;
 	for (i = 0; i < fb->format->num_planes; i++) {
 		size_t size = drm_gem_blit_plane_size(fb, i);
 
 		if (staging->size[b][i] < size) {
+			staging->seq[b] = 0;
 			kvfree(staging->vaddr[b][i]);
 			staging->size[b][i] = 0;
 			staging->vaddr[b][i] = kvzalloc(size, GFP_KERNEL);
@@ -407,8 +505,32 @@ int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
 		blit->base.map[i] = blit->base.data[i];
 	}
 
-	return drm_gem_fb_blit_damage(old_state, state,
-				      drm_gem_blit_stage_clip, blit);
+	/*
+	 * The buffer missed the previous commit's damage if it holds the copy
+	 * before that one, of this framebuffer; otherwise copy the plane.
+	 */
+	if (staging->seq[b] && staging->seq[b] + 1 == old->seq &&
+	    staging->fb[b] == fb && old_state->fb == fb) {
+		walk.damage = true;
+		if (drm_rect_visible(&old->copied))
+			walk.extra = &old->copied;
+	} else {
+		full.x1 = state->src.x1 >> 16;
+		full.y1 = state->src.y1 >> 16;
+		full.x2 = DIV_ROUND_UP(state->src.x2, 1 << 16);
+		full.y2 = DIV_ROUND_UP(state->src.y2, 1 << 16);
+		walk.extra = &full;
+	}
+
+	staging->seq[b] = 0;
+	blit->seq = ++staging->next;
+	ret = drm_gem_blit_fb(fb, &walk);
+	if (ret)
+		return ret;
+	staging->seq[b] = blit->seq;
+	staging->fb[b] = fb;
+
+	return 0;
 }
 EXPORT_SYMBOL(drm_gem_blit_begin_fb_access);
 
@@ -432,6 +554,8 @@ void __drm_gem_blit_duplicate_plane_state(struct drm_plane *plane,
 	if (new->staging)
 		kref_get(&new->staging->ref);
 	new->buf = old->buf;
+	new->seq = old->seq;
+	new->copied = old->copied;
 }
 EXPORT_SYMBOL(__drm_gem_blit_duplicate_plane_state);
 

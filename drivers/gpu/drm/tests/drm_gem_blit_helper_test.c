@@ -700,15 +700,52 @@ static void bt_plane_fini(void *data)
 	plane->state = NULL;
 }
 
+static bool bt_in(const struct drm_rect *r, unsigned int x, unsigned int y)
+{
+	return x >= r->x1 && x < r->x2 && y >= r->y1 && y < r->y2;
+}
+
 /*
- * The staging step: begin_fb_access copies the damage, exactly, into a
- * staging buffer laid out like the framebuffer and points the shadow
+ * Count the bytes of the staging copy of the NV12 luma plane (pitch 80,
+ * offset 256 in object 0) that differ from content @inside within @r1 or
+ * @r2 and from content @outside elsewhere.
+ */
+static unsigned int bt_staged_bad(const struct drm_gem_blit_plane_state *s,
+				  const struct drm_rect *r1,
+				  const struct drm_rect *r2,
+				  unsigned int inside, unsigned int outside)
+{
+	const u8 *y = s->base.data[0].vaddr;
+	unsigned int px, py, bad = 0;
+
+	for (py = 0; py < BT_H; py++) {
+		for (px = 0; px < BT_W; px++) {
+			bool in = bt_in(r1, px, py) || bt_in(r2, px, py);
+			u8 want = bt_byte(in ? inside : outside,
+					  256 + py * 80 + px);
+
+			if (y[py * 80 + px] != want)
+				bad++;
+		}
+	}
+
+	return bad;
+}
+
+/*
+ * The staging step: begin_fb_access brings a staging buffer laid out like
+ * the framebuffer up to date with the whole plane and points the shadow
  * plane's data at it; consecutive commits use the two buffers in turn, so
  * a commit never writes the buffer the current state's update reads.
+ *
+ * Content changed outside the declared damage shows what each commit
+ * copies: (1) a new framebuffer, everything; (2) a buffer never written,
+ * everything; (3) a buffer two commits old, this commit's damage and the
+ * bounding box of the previous commit's damage only; (4) no damage,
+ * nothing: the state reads the current state's buffer.
  */
 static void drm_gem_blit_test_staging(struct kunit *test)
 {
-	/* The first commit's source differs from the reset state's: full. */
 	static const struct bt_case t = {
 		.format = DRM_FORMAT_NV12, .pitches = { 80, 96 },
 		.offsets = { 256, 1024 }, .obj = { 0, 1 },
@@ -716,18 +753,25 @@ static void drm_gem_blit_test_staging(struct kunit *test)
 		.clips = { RECT(4, 2, 20, 10), RECT(30, 20, 64, 32) },
 		.nexpect = 1, .expect = { FULL },
 	};
+	static const struct drm_mode_rect clip3 = RECT(0, 0, 2, 2);
+	static const struct drm_rect rect3 = RECT(0, 0, 2, 2);
+	static const struct drm_rect bbox2 = RECT(4, 2, 64, 32);
+	static const struct drm_rect empty = RECT(0, 0, 0, 0);
 	struct bt_ctx *ctx = test->priv;
-	struct drm_gem_blit_plane_state *s1, *s2;
-	unsigned int i, x, y, bad = 0;
-	struct bt_commit c1, c2;
-	u8 *saved, *y2;
+	struct drm_gem_blit_plane_state *s1, *s2, *s3, *s4;
+	struct vl_exporter *exp;
+	struct bt_commit c1, c2, c3, c4;
+	unsigned int i, calls;
+	u8 *saved;
 
 	bt_setup(ctx, &t);
+	exp = ctx->exp[0];
 	drm_gem_blit_reset_plane(&ctx->plane);
 	KUNIT_ASSERT_NOT_NULL(test, ctx->plane.state);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bt_plane_fini,
 							&ctx->plane), 0);
 
+	/* 1: the first commit's source differs from the reset state's. */
 	s1 = bt_new_state(ctx, &c1);
 	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->plane,
 							   &s1->base.base), 0);
@@ -738,16 +782,16 @@ static void drm_gem_blit_test_staging(struct kunit *test)
 		       drm_gem_blit_test_plane_size(&ctx->fb, i));
 	}
 	KUNIT_EXPECT_EQ(test, bt_check(ctx, &t), 0);
-	KUNIT_EXPECT_EQ(test, ctx->exp[0]->local_calls, 1);
-	KUNIT_EXPECT_EQ(test, ctx->exp[0]->pins, ctx->pins[0]);
+	KUNIT_EXPECT_EQ(test, exp->local_calls, 1);
+	KUNIT_EXPECT_EQ(test, exp->pins, ctx->pins[0]);
 	bt_swap(ctx, s1);
 
-	/* The next commit copies elsewhere and leaves s1's copy alone. */
+	/* 2: the other buffer has never been written: all of it. */
 	saved = kunit_kmalloc(test, VL_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, saved);
 	memcpy(saved, s1->base.data[0].vaddr,
 	       drm_gem_blit_test_plane_size(&ctx->fb, 0));
-	bt_fill(ctx->exp[0]->local_mem, 7);
+	bt_fill(exp->local_mem, 7);
 	s2 = bt_new_state(ctx, &c2);
 	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->plane,
 							   &s2->base.base), 0);
@@ -757,20 +801,34 @@ static void drm_gem_blit_test_staging(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memcmp(saved, s1->base.data[0].vaddr,
 				     drm_gem_blit_test_plane_size(&ctx->fb, 0)),
 			0);
-	/* Inside the two clips the refilled content, outside nothing. */
-	y2 = s2->base.data[0].vaddr;
-	for (y = 0; y < BT_H; y++) {
-		for (x = 0; x < BT_W; x++) {
-			bool in = (x >= 4 && x < 20 && y >= 2 && y < 10) ||
-				  (x >= 30 && y >= 20);
-			u8 want = in ? bt_byte(7, 256 + y * 80 + x) : 0;
-
-			if (y2[y * 80 + x] != want)
-				bad++;
-		}
-	}
-	KUNIT_EXPECT_EQ(test, bad, 0);
+	KUNIT_EXPECT_EQ(test, bt_staged_bad(s2, &empty, &empty, 0, 7), 0);
+	KUNIT_EXPECT_TRUE(test, drm_rect_equals(&s2->copied, &bbox2));
 	bt_swap(ctx, s2);
+
+	/* 3: s1's buffer misses commit 2's damage and has its own. */
+	bt_fill(exp->local_mem, 9);
+	ctx->damage.data = (void *)&clip3;
+	ctx->damage.length = sizeof(clip3);
+	s3 = bt_new_state(ctx, &c3);
+	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->plane,
+							   &s3->base.base), 0);
+	KUNIT_EXPECT_EQ(test, s3->buf, s1->buf);
+	/* Commit 1's content (seed 0) stays outside the two areas. */
+	KUNIT_EXPECT_EQ(test, bt_staged_bad(s3, &bbox2, &rect3, 9, 0), 0);
+	KUNIT_EXPECT_TRUE(test, drm_rect_equals(&s3->copied, &rect3));
+	bt_swap(ctx, s3);
+
+	/* 4: no damage: nothing copied, s3's buffer shared. */
+	calls = exp->local_calls;
+	ctx->damage.length = 0;
+	s4 = bt_new_state(ctx, &c4);
+	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->plane,
+							   &s4->base.base), 0);
+	KUNIT_EXPECT_EQ(test, exp->local_calls, calls);
+	KUNIT_EXPECT_EQ(test, s4->buf, s3->buf);
+	KUNIT_EXPECT_PTR_EQ(test, s4->base.data[0].vaddr,
+			    s3->base.data[0].vaddr);
+	bt_swap(ctx, s4);
 }
 
 static struct kunit_case drm_gem_blit_cases[] = {
