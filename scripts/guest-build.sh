@@ -5,10 +5,11 @@
 # fragment changes, and every option a fragment sets is checked to have
 # ended up in .config as asked: a missing dependency fails the build loudly
 # instead of silently dropping a driver or a debug check.
+# GUEST_OUT=DIR builds into DIR instead (e.g. a second kernel to compare).
 . "$(dirname "$0")/lib.sh"
 
 "$TOP/scripts/assemble.sh"
-OUT=$BUILD/guest
+OUT=${GUEST_OUT:-$BUILD/guest}
 FRAGS=("$TOP"/tests/config/*.config)
 mkdir -p "$OUT"
 make_k() { make -C "$SRC" O="$OUT" ARCH=x86_64 CC="ccache gcc" "$@"; }

@@ -17,11 +17,12 @@
 # VL_INSTANCE=NAME keeps this run's files (programs, initramfs, share,
 # monitor socket, results) under build/inst-NAME, so that several guests
 # can run side by side from one built kernel, e.g. while developing.
+# GUEST_OUT=DIR boots the kernel built there by guest-build.sh.
 . "$(dirname "$0")/lib.sh"
 
 MODE=${1:-test}
 shift || true
-OUT=$BUILD/guest
+OUT=${GUEST_OUT:-$BUILD/guest}
 RUN=$BUILD${VL_INSTANCE:+/inst-$VL_INSTANCE}
 RES=$RUN/results
 PROGS=$RUN/guest-progs
