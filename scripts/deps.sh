@@ -6,7 +6,7 @@
 
 PKGS=(build-essential flex bison bc libelf-dev libssl-dev ccache quilt
       python3 qemu-system-x86 busybox-static libdrm-dev libpng-dev cpio
-      xz-utils rsync kmod)
+      xz-utils rsync kmod liblz4-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do
