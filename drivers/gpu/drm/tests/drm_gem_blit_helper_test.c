@@ -39,6 +39,7 @@
 #include <drm/drm_plane.h>
 #include <drm/drm_property.h>
 #include <drm/drm_rect.h>
+#include <drm/drm_simple_kms_helper.h>
 
 #include "drm_test_exporter.h"
 
@@ -74,7 +75,7 @@ struct bt_ctx {
 	struct drm_device mock_dev;
 	struct drm_object_properties obj_props;
 	struct drm_property prop;
-	struct drm_plane plane;
+	struct drm_simple_display_pipe pipe;	/* its plane is the one used */
 
 	struct drm_framebuffer fb;
 	struct drm_plane_state old_state, new_state;
@@ -126,11 +127,11 @@ static int bt_init(struct kunit *test)
 
 	ctx->mock_dev.driver = &ctx->mock_driver;
 	ctx->mock_dev.mode_config.prop_fb_damage_clips = &ctx->prop;
-	ctx->plane.dev = &ctx->mock_dev;
-	ctx->plane.base.properties = &ctx->obj_props;
+	ctx->pipe.plane.dev = &ctx->mock_dev;
+	ctx->pipe.plane.base.properties = &ctx->obj_props;
 	ctx->prop.base.id = 1;
 	ctx->prop.dev = &ctx->mock_dev;
-	drm_plane_enable_fb_damage_clips(&ctx->plane);
+	drm_plane_enable_fb_damage_clips(&ctx->pipe.plane);
 
 	return 0;
 }
@@ -211,8 +212,8 @@ static void bt_setup(struct bt_ctx *ctx, const struct bt_case *t)
 		KUNIT_ASSERT_NOT_NULL(test, ctx->dst[i]);
 	}
 
-	ctx->old_state.plane = &ctx->plane;
-	ctx->new_state.plane = &ctx->plane;
+	ctx->old_state.plane = &ctx->pipe.plane;
+	ctx->new_state.plane = &ctx->pipe.plane;
 	ctx->new_state.crtc = ZERO_SIZE_PTR;
 	ctx->new_state.fb = fb;
 	ctx->new_state.visible = true;
@@ -645,7 +646,7 @@ struct bt_commit {
 static struct drm_gem_blit_plane_state *bt_new_state(struct bt_ctx *ctx,
 						     struct bt_commit *commit)
 {
-	struct drm_plane *plane = &ctx->plane;
+	struct drm_plane *plane = &ctx->pipe.plane;
 	struct drm_plane_state *state;
 
 	state = drm_gem_blit_duplicate_plane_state(plane);
@@ -684,11 +685,11 @@ static void bt_destroy(struct drm_plane *plane, struct drm_plane_state *state)
 /* Make @new the plane's current state, as a commit's swap would. */
 static void bt_swap(struct bt_ctx *ctx, struct drm_gem_blit_plane_state *new)
 {
-	struct drm_plane_state *old = ctx->plane.state;
+	struct drm_plane_state *old = ctx->pipe.plane.state;
 
 	new->base.base.state = NULL;
-	ctx->plane.state = &new->base.base;
-	bt_destroy(&ctx->plane, old);
+	ctx->pipe.plane.state = &new->base.base;
+	bt_destroy(&ctx->pipe.plane, old);
 }
 
 static void bt_plane_fini(void *data)
@@ -766,14 +767,14 @@ static void drm_gem_blit_test_staging(struct kunit *test)
 
 	bt_setup(ctx, &t);
 	exp = ctx->exp[0];
-	drm_gem_blit_reset_plane(&ctx->plane);
-	KUNIT_ASSERT_NOT_NULL(test, ctx->plane.state);
+	drm_gem_blit_reset_plane(&ctx->pipe.plane);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->pipe.plane.state);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bt_plane_fini,
-							&ctx->plane), 0);
+							&ctx->pipe.plane), 0);
 
 	/* 1: the first commit's source differs from the reset state's. */
 	s1 = bt_new_state(ctx, &c1);
-	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->plane,
+	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->pipe.plane,
 							   &s1->base.base), 0);
 	/* Check the staging copy as if it were the blit callback's output. */
 	for (i = 0; i < 2; i++) {
@@ -793,7 +794,7 @@ static void drm_gem_blit_test_staging(struct kunit *test)
 	       drm_gem_blit_test_plane_size(&ctx->fb, 0));
 	bt_fill(exp->local_mem, 7);
 	s2 = bt_new_state(ctx, &c2);
-	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->plane,
+	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->pipe.plane,
 							   &s2->base.base), 0);
 	KUNIT_EXPECT_NE(test, s2->buf, s1->buf);
 	KUNIT_EXPECT_PTR_NE(test, s2->base.data[0].vaddr,
@@ -810,7 +811,7 @@ static void drm_gem_blit_test_staging(struct kunit *test)
 	ctx->damage.data = (void *)&clip3;
 	ctx->damage.length = sizeof(clip3);
 	s3 = bt_new_state(ctx, &c3);
-	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->plane,
+	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->pipe.plane,
 							   &s3->base.base), 0);
 	KUNIT_EXPECT_EQ(test, s3->buf, s1->buf);
 	/* Commit 1's content (seed 0) stays outside the two areas. */
@@ -822,13 +823,57 @@ static void drm_gem_blit_test_staging(struct kunit *test)
 	calls = exp->local_calls;
 	ctx->damage.length = 0;
 	s4 = bt_new_state(ctx, &c4);
-	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->plane,
+	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->pipe.plane,
 							   &s4->base.base), 0);
 	KUNIT_EXPECT_EQ(test, exp->local_calls, calls);
 	KUNIT_EXPECT_EQ(test, s4->buf, s3->buf);
 	KUNIT_EXPECT_PTR_EQ(test, s4->base.data[0].vaddr,
 			    s3->base.data[0].vaddr);
 	bt_swap(ctx, s4);
+}
+
+/*
+ * The simple display pipe glue: the same staging step, reached through
+ * &struct drm_simple_display_pipe. A duplicated state shares the staging
+ * buffers; begin_fb_access fills one with the whole plane.
+ */
+static void drm_gem_blit_test_simple_kms(struct kunit *test)
+{
+	static const struct bt_case t = {
+		.format = DRM_FORMAT_XRGB8888, .pitches = { 256 },
+		.obj = { 0 }, .kind = { BT_IMPORT }, .src = FULL,
+		.no_damage_blob = true, .nexpect = 1, .expect = { FULL },
+	};
+	struct bt_ctx *ctx = test->priv;
+	struct drm_simple_display_pipe *pipe = &ctx->pipe;
+	struct drm_gem_blit_plane_state *cur, *new;
+	struct drm_plane_state *state;
+	struct bt_commit c;
+
+	bt_setup(ctx, &t);
+	drm_gem_blit_simple_kms_reset_plane(pipe);
+	KUNIT_ASSERT_NOT_NULL(test, pipe->plane.state);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bt_plane_fini,
+							&pipe->plane), 0);
+	cur = to_drm_gem_blit_plane_state(pipe->plane.state);
+	KUNIT_ASSERT_NOT_NULL(test, cur->staging);
+
+	state = drm_gem_blit_simple_kms_duplicate_plane_state(pipe);
+	KUNIT_ASSERT_NOT_NULL(test, state);
+	new = to_drm_gem_blit_plane_state(state);
+	KUNIT_EXPECT_PTR_EQ(test, new->staging, cur->staging);
+	drm_gem_blit_simple_kms_destroy_plane_state(pipe, state);
+
+	new = bt_new_state(ctx, &c);
+	KUNIT_ASSERT_EQ(test,
+			drm_gem_blit_simple_kms_begin_fb_access(pipe,
+								&new->base.base),
+			0);
+	memcpy(ctx->dst[0], new->base.data[0].vaddr,
+	       drm_gem_blit_test_plane_size(&ctx->fb, 0));
+	KUNIT_EXPECT_EQ(test, bt_check(ctx, &t), 0);
+	KUNIT_EXPECT_EQ(test, ctx->exp[0]->local_calls, 1);
+	bt_swap(ctx, new);
 }
 
 static struct kunit_case drm_gem_blit_cases[] = {
@@ -840,6 +885,7 @@ static struct kunit_case drm_gem_blit_cases[] = {
 	KUNIT_CASE(drm_gem_blit_test_blit_fails),
 	KUNIT_CASE(drm_gem_blit_test_contended),
 	KUNIT_CASE(drm_gem_blit_test_staging),
+	KUNIT_CASE(drm_gem_blit_test_simple_kms),
 	{}
 };
 
