@@ -1,0 +1,1154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * usbdisp: every scenario test on every emulated USB display, in one
+ * program.  It is installed under each test name, "<display>_<scenario>"
+ * (e.g. udl_prime_vgem, gm12u320_fence, gud_unplug), and runs the scenario
+ * its name (argv[0], or argv[1] when called as usbdisp) asks for on the
+ * display model of that name (lib/disp.c: udl, gm12u320, gud).
+ *
+ * Each scenario plugs the emulated device in on dummy_udc.0, waits for its
+ * card, checks what the device shows against what it must show, unplugs
+ * it and fails on any USB or protocol error the emulator recorded.
+ *
+ *   dumb            a dumb buffer of the display: a modeset, then a second
+ *                   frame through a full DIRTYFB.
+ *   prime_vgem      the same with a vgem buffer imported through PRIME.
+ *   prime_udmabuf   the same with a sealed memfd made a dma-buf by
+ *                   /dev/udmabuf, drawn through the memfd's mapping.
+ *   damage_dirtyfb  the whole buffer is redrawn but DIRTYFB names 2-3
+ *                   clips: new content inside them, old content outside.
+ *   damage_atomic   the same through an atomic commit with the plane's
+ *                   FB_DAMAGE_CLIPS property.
+ *   fence           a vgem WRITE fence on the imported buffer holds the
+ *                   update back until it is signalled.
+ *   nopin           after every update of an imported vgem buffer, vgem's
+ *                   debugfs shows no mapping and no pin left behind.
+ *   unplug          the device is pulled during a stream of updates: they
+ *                   fail instead of hanging; a new device then works.
+ *   badinput        bad damage clips, an undersized import and formats the
+ *                   device lacks are refused and change nothing.
+ *
+ * Exit status: 0 pass, 1 fail, 77 could not run (a failure too).
+ */
+#define _GNU_SOURCE	/* memfd_create(), file seals */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/udmabuf.h>
+#include <drm_fourcc.h>
+
+#include "lib/disp.h"
+
+/* vgem's fence ioctls (uapi drm/vgem_drm.h; libdrm has no header). */
+struct vgem_fence_attach {
+	uint32_t handle;	/* GEM handle on the vgem fd */
+	uint32_t flags;		/* VGEM_WRITE_FENCE: exclusive */
+	uint32_t out_fence;	/* returned id */
+	uint32_t pad;
+};
+
+struct vgem_fence_signal {
+	uint32_t fence;
+	uint32_t flags;
+};
+
+#define VGEM_WRITE_FENCE	0x1
+#define VGEM_IOCTL_FENCE_ATTACH \
+	DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_fence_attach)
+#define VGEM_IOCTL_FENCE_SIGNAL \
+	DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_fence_signal)
+
+#define FENCE_HOLD_MS		1500
+#define ERROR_WAIT_MS		10000
+#define DEBUGFS_DRI		"/sys/kernel/debug/dri"
+
+/* ---- framebuffers ------------------------------------------------------- */
+
+enum tbuf_kind { TB_DUMB, TB_VGEM, TB_UDMABUF };
+
+struct tbuf {
+	enum tbuf_kind kind;
+	int fd;			/* the display's card */
+	uint32_t fb;
+	void *map;		/* NULL while unmapped */
+	unsigned int pitch;
+	size_t size;
+	struct kms_dumb dumb;	/* TB_DUMB: the display's, TB_VGEM: vgem's */
+	int dmabuf, memfd;
+	uint32_t handle;	/* the import's handle on the display */
+};
+
+static int tbuf_map_vgem(struct tbuf *b)
+{
+	if (b->map)
+		return 0;
+	if (kms_dumb_map(&b->dumb))
+		return -1;
+	b->map = b->dumb.map;
+	return 0;
+}
+
+static void tbuf_unmap_vgem(struct tbuf *b)
+{
+	if (!b->map)
+		return;
+	munmap(b->dumb.map, b->dumb.size);
+	b->dumb.map = NULL;
+	b->map = NULL;
+}
+
+static int udmabuf_create(struct tbuf *b, size_t size)
+{
+	struct udmabuf_create req = { 0 };
+	size_t page = sysconf(_SC_PAGESIZE);
+	int dev;
+
+	size = (size + page - 1) / page * page;
+	b->memfd = memfd_create("usbdisp", MFD_ALLOW_SEALING);
+	if (b->memfd < 0) {
+		printf("memfd_create failed: %s\n", strerror(errno));
+		return -1;
+	}
+	if (ftruncate(b->memfd, size) ||
+	    fcntl(b->memfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+		printf("sizing or sealing the memfd failed: %s\n",
+		       strerror(errno));
+		return -1;
+	}
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		printf("cannot open /dev/udmabuf: %s\n", strerror(errno));
+		return KMS_EXIT_SKIP;
+	}
+	req.memfd = b->memfd;
+	req.flags = UDMABUF_FLAGS_CLOEXEC;
+	req.offset = 0;
+	req.size = size;
+	b->dmabuf = ioctl(dev, UDMABUF_CREATE, &req);
+	close(dev);
+	if (b->dmabuf < 0) {
+		printf("UDMABUF_CREATE of %zu bytes failed: %s\n", size,
+		       strerror(errno));
+		return -1;
+	}
+	b->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      b->memfd, 0);
+	if (b->map == MAP_FAILED) {
+		b->map = NULL;
+		printf("mmap of the memfd failed: %s\n", strerror(errno));
+		return -1;
+	}
+	b->size = size;
+	printf("udmabuf: %zu bytes of a sealed memfd as dma-buf fd %d\n",
+	       size, b->dmabuf);
+	return 0;
+}
+
+/*
+ * A w x h XRGB8888 framebuffer on the display @d of the given kind;
+ * @vgem: the vgem fd for TB_VGEM, whose buffer is not mapped here.
+ * 0, KMS_EXIT_FAIL or KMS_EXIT_SKIP.
+ */
+static int tbuf_create(struct tbuf *b, enum tbuf_kind kind, struct disp *d,
+		       int vgem)
+{
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	b->kind = kind;
+	b->fd = d->fd;
+	b->dmabuf = -1;
+	b->memfd = -1;
+	b->dumb.fd = -1;
+	switch (kind) {
+	case TB_DUMB:
+		if (kms_dumb_create(d->fd, d->w, d->h, 32, &b->dumb) ||
+		    kms_dumb_map(&b->dumb))
+			return KMS_EXIT_FAIL;
+		b->map = b->dumb.map;
+		b->pitch = b->dumb.pitch;
+		if (kms_add_fb_xrgb(d->fd, d->w, d->h, b->dumb.handle,
+				    b->pitch, &b->fb))
+			return KMS_EXIT_FAIL;
+		break;
+	case TB_VGEM:
+		if (kms_dumb_create(vgem, d->w, d->h, 32, &b->dumb))
+			return KMS_EXIT_FAIL;
+		b->pitch = b->dumb.pitch;
+		b->dmabuf = kms_prime_export(vgem, b->dumb.handle);
+		if (b->dmabuf < 0 ||
+		    kms_prime_import(d->fd, b->dmabuf, &b->handle) ||
+		    kms_add_fb_xrgb(d->fd, d->w, d->h, b->handle, b->pitch,
+				    &b->fb))
+			return KMS_EXIT_FAIL;
+		printf("vgem buffer %ux%u pitch %u imported as handle %u, fb %u\n",
+		       d->w, d->h, b->pitch, b->handle, b->fb);
+		break;
+	case TB_UDMABUF:
+		b->pitch = d->w * 4;
+		ret = udmabuf_create(b, (size_t)b->pitch * d->h);
+		if (ret)
+			return ret < 0 ? KMS_EXIT_FAIL : ret;
+		if (kms_prime_import(d->fd, b->dmabuf, &b->handle) ||
+		    kms_add_fb_xrgb(d->fd, d->w, d->h, b->handle, b->pitch,
+				    &b->fb))
+			return KMS_EXIT_FAIL;
+		break;
+	}
+	return 0;
+}
+
+static void tbuf_destroy(struct tbuf *b)
+{
+	if (b->fb)
+		drmModeRmFB(b->fd, b->fb);
+	b->fb = 0;
+	if (b->handle)
+		kms_gem_close(b->fd, b->handle);
+	b->handle = 0;
+	if (b->kind == TB_UDMABUF && b->map)
+		munmap(b->map, b->size);
+	b->map = NULL;
+	if (b->dmabuf >= 0)
+		close(b->dmabuf);
+	b->dmabuf = -1;
+	if (b->memfd >= 0)
+		close(b->memfd);
+	b->memfd = -1;
+	if (b->dumb.handle)
+		kms_dumb_destroy(&b->dumb);
+}
+
+static int open_vgem(void)
+{
+	int fd = kms_open_driver("vgem");
+
+	if (fd < 0)
+		printf("vgem is needed for this scenario\n");
+	return fd;
+}
+
+/* ---- steps -------------------------------------------------------------- */
+
+/* Draw @frame everywhere, show it (modeset or full DIRTYFB), check it. */
+static int full_frame(struct disp *d, struct tbuf *b, unsigned int frame,
+		      bool modeset)
+{
+	uint32_t *img = disp_pattern(d, frame);
+	char what[32];
+	int ret = KMS_EXIT_FAIL;
+
+	if (!img)
+		return ret;
+	disp_draw(d, b->map, b->pitch, img);
+	if (modeset ? disp_modeset(d, b->fb) : disp_dirty(d, b->fb, NULL, 0,
+							   true))
+		goto out;
+	disp_expect_all(d, img);
+	snprintf(what, sizeof(what), "frame%u", frame);
+	ret = disp_wait(d, b->fb, what);
+out:
+	free(img);
+	return ret;
+}
+
+static int scen_frames(struct disp *d, enum tbuf_kind kind)
+{
+	struct tbuf b;
+	int vgem = -1, ret;
+
+	if (kind == TB_VGEM) {
+		vgem = open_vgem();
+		if (vgem < 0)
+			return KMS_EXIT_SKIP;
+	}
+	ret = tbuf_create(&b, kind, d, vgem);
+	if (!ret && kind == TB_VGEM && tbuf_map_vgem(&b))
+		ret = KMS_EXIT_FAIL;
+	if (!ret)
+		ret = full_frame(d, &b, 0, true);
+	if (!ret)
+		ret = full_frame(d, &b, 1, false);
+	tbuf_destroy(&b);
+	if (vgem >= 0)
+		close(vgem);
+	return ret;
+}
+
+static int scen_dumb(struct disp *d)
+{
+	return scen_frames(d, TB_DUMB);
+}
+
+static int scen_prime_vgem(struct disp *d)
+{
+	return scen_frames(d, TB_VGEM);
+}
+
+static int scen_prime_udmabuf(struct disp *d)
+{
+	return scen_frames(d, TB_UDMABUF);
+}
+
+/* ---- damage ------------------------------------------------------------- */
+
+static void rect(struct drm_mode_rect *r, int x1, int y1, int x2, int y2)
+{
+	r->x1 = x1;
+	r->y1 = y1;
+	r->x2 = x2;
+	r->y2 = y2;
+}
+
+/* Clips of round @round (1 or 2) for a w x h framebuffer; returns count. */
+static unsigned int damage_clips(struct disp *d, int round,
+				 struct drm_mode_rect *r)
+{
+	int w = d->w, h = d->h;
+
+	if (round == 1) {
+		rect(&r[0], w / 16 + 1, h / 12, w / 16 + w / 4, h / 12 + h / 5);
+		rect(&r[1], w / 2 + 3, h / 4 + 1, w / 2 + w / 6,
+		     h / 4 + h / 3);
+		rect(&r[2], w / 8, h / 2 + h / 8, w / 8 + w / 3 + 1,
+		     h / 2 + h / 8 + h / 10);
+		return 3;
+	}
+	rect(&r[0], w / 3 + 1, h / 20, w / 3 + w / 5, h / 20 + h / 6);
+	rect(&r[1], w - w / 4, h - h / 4 + 1, w - 7, h - 3);
+	return 2;
+}
+
+struct atomic_plane {
+	uint32_t plane_id, prop_fb, prop_damage;
+};
+
+/* The display's primary plane and its FB_ID / FB_DAMAGE_CLIPS props. */
+static int find_plane(struct disp *d, struct atomic_plane *ap)
+{
+	drmModeObjectPropertiesPtr props;
+	drmModePlaneResPtr pres;
+	int ret = KMS_EXIT_FAIL;
+	unsigned int i;
+
+	memset(ap, 0, sizeof(*ap));
+	if (drmSetClientCap(d->fd, DRM_CLIENT_CAP_ATOMIC, 1)) {
+		printf("DRM_CLIENT_CAP_ATOMIC refused: %s\n", strerror(errno));
+		return KMS_EXIT_FAIL;
+	}
+	pres = drmModeGetPlaneResources(d->fd);
+	if (!pres || pres->count_planes != 1) {
+		printf("expected one plane, got %d\n",
+		       pres ? (int)pres->count_planes : -1);
+		goto out;
+	}
+	ap->plane_id = pres->planes[0];
+	props = drmModeObjectGetProperties(d->fd, ap->plane_id,
+					   DRM_MODE_OBJECT_PLANE);
+	for (i = 0; props && i < props->count_props; i++) {
+		drmModePropertyPtr p = drmModeGetProperty(d->fd,
+							  props->props[i]);
+
+		if (p && !strcmp(p->name, "FB_ID"))
+			ap->prop_fb = p->prop_id;
+		if (p && !strcmp(p->name, "FB_DAMAGE_CLIPS"))
+			ap->prop_damage = p->prop_id;
+		drmModeFreeProperty(p);
+	}
+	drmModeFreeObjectProperties(props);
+	if (!ap->prop_fb) {
+		printf("plane %u has no FB_ID property\n", ap->plane_id);
+		goto out;
+	}
+	if (!ap->prop_damage) {
+		printf("plane %u has no FB_DAMAGE_CLIPS property: %s cannot take damage through atomic commits\n",
+		       ap->plane_id, d->m->driver);
+		goto out;
+	}
+	printf("plane %u: FB_ID %u, FB_DAMAGE_CLIPS %u\n", ap->plane_id,
+	       ap->prop_fb, ap->prop_damage);
+	ret = 0;
+out:
+	drmModeFreePlaneResources(pres);
+	return ret;
+}
+
+/* An atomic commit of @fb on the plane with @n damage clips; -errno. */
+static int atomic_damage(struct disp *d, struct atomic_plane *ap, uint32_t fb,
+			 const struct drm_mode_rect *r, unsigned int n)
+{
+	drmModeAtomicReqPtr req;
+	uint32_t blob = 0;
+	int ret;
+
+	if (drmModeCreatePropertyBlob(d->fd, r, n * sizeof(*r), &blob)) {
+		ret = -errno;
+		printf("CREATEPROPBLOB of %u clips failed: %s\n", n,
+		       strerror(-ret));
+		return ret;
+	}
+	req = drmModeAtomicAlloc();
+	if (!req ||
+	    drmModeAtomicAddProperty(req, ap->plane_id, ap->prop_fb, fb) < 0 ||
+	    drmModeAtomicAddProperty(req, ap->plane_id, ap->prop_damage,
+				     blob) < 0) {
+		printf("building the atomic request failed\n");
+		ret = -ENOMEM;
+	} else if (drmModeAtomicCommit(d->fd, req, 0, NULL)) {
+		ret = -errno;
+		printf("atomic commit with %u damage clips failed: %s\n", n,
+		       strerror(-ret));
+	} else {
+		ret = 0;
+	}
+	drmModeAtomicFree(req);
+	drmModeDestroyPropertyBlob(d->fd, blob);
+	return ret;
+}
+
+static int scen_damage(struct disp *d, bool atomic)
+{
+	struct drm_mode_rect r[3];
+	struct atomic_plane ap;
+	uint32_t *img = NULL;
+	unsigned int n, i;
+	struct tbuf b;
+	char what[32];
+	int ret, round;
+
+	ret = tbuf_create(&b, TB_DUMB, d, -1);
+	if (!ret && atomic)
+		ret = find_plane(d, &ap);
+	if (!ret)
+		ret = full_frame(d, &b, 0, true);
+	for (round = 1; round <= 2 && !ret; round++) {
+		ret = KMS_EXIT_FAIL;
+		free(img);
+		img = disp_pattern(d, round);
+		if (!img)
+			break;
+		n = damage_clips(d, round, r);
+		for (i = 0; i < n; i++)
+			printf("round %d: clip %u: %ux%u+%u+%u\n", round, i,
+			       r[i].x2 - r[i].x1, r[i].y2 - r[i].y1, r[i].x1,
+			       r[i].y1);
+		/* all of the buffer is new, only the clips are damaged */
+		disp_draw(d, b.map, b.pitch, img);
+		if (atomic ? atomic_damage(d, &ap, b.fb, r, n) :
+			     disp_dirty(d, b.fb, r, n, true))
+			break;
+		disp_expect_rects(d, img, r, n);
+		snprintf(what, sizeof(what), "round%d", round);
+		ret = disp_wait(d, b.fb, what);
+	}
+	free(img);
+	tbuf_destroy(&b);
+	return ret;
+}
+
+static int scen_damage_dirtyfb(struct disp *d)
+{
+	return scen_damage(d, false);
+}
+
+static int scen_damage_atomic(struct disp *d)
+{
+	return scen_damage(d, true);
+}
+
+/* ---- fence -------------------------------------------------------------- */
+
+struct updater {
+	struct disp *d;
+	uint32_t fb;
+	volatile bool done;
+	int ret;
+	long start_ms, end_ms;
+};
+
+static void *update_once(void *arg)
+{
+	struct updater *u = arg;
+
+	u->start_ms = disp_now_ms();
+	u->ret = disp_dirty(u->d, u->fb, NULL, 0, true);
+	u->end_ms = disp_now_ms();
+	__sync_synchronize();
+	u->done = true;
+	return NULL;
+}
+
+static bool wait_done(volatile bool *done, int ms)
+{
+	long deadline = disp_now_ms() + ms;
+
+	while (!*done && disp_now_ms() < deadline)
+		usleep(10 * 1000);
+	return *done;
+}
+
+static int scen_fence(struct disp *d)
+{
+	struct vgem_fence_attach attach = { 0 };
+	struct vgem_fence_signal sig = { 0 };
+	struct updater u = { .d = d };
+	bool signalled = false, started = false;
+	uint32_t *img = NULL;
+	pthread_t thread;
+	long t_signal;
+	struct tbuf b;
+	int vgem, ret;
+
+	vgem = open_vgem();
+	if (vgem < 0)
+		return KMS_EXIT_SKIP;
+	ret = tbuf_create(&b, TB_VGEM, d, vgem);
+	if (!ret && tbuf_map_vgem(&b))
+		ret = KMS_EXIT_FAIL;
+	if (!ret)
+		ret = full_frame(d, &b, 0, true);
+	if (ret)
+		goto out;
+	ret = KMS_EXIT_FAIL;
+
+	img = disp_pattern(d, 1);
+	if (!img)
+		goto out;
+	disp_draw(d, b.map, b.pitch, img);
+	attach.handle = b.dumb.handle;
+	attach.flags = VGEM_WRITE_FENCE;
+	if (drmIoctl(vgem, VGEM_IOCTL_FENCE_ATTACH, &attach)) {
+		printf("VGEM_FENCE_ATTACH failed: %s\n", strerror(errno));
+		goto out;
+	}
+	printf("vgem write fence %u attached to the buffer\n",
+	       attach.out_fence);
+	u.fb = b.fb;
+	if (pthread_create(&thread, NULL, update_once, &u)) {
+		printf("pthread_create failed\n");
+		goto signal;
+	}
+	started = true;
+	/* Frame 1 is in the buffer, but the fence says it is not ready. */
+	if (disp_hold(d, FENCE_HOLD_MS, "fenced"))
+		goto signal;
+	printf("DIRTYFB %s while the fence was unsignalled\n",
+	       u.done ? "had returned" : "was still blocked");
+	ret = 0;
+signal:
+	sig.fence = attach.out_fence;
+	t_signal = disp_now_ms();
+	if (drmIoctl(vgem, VGEM_IOCTL_FENCE_SIGNAL, &sig)) {
+		printf("VGEM_FENCE_SIGNAL failed: %s\n", strerror(errno));
+		ret = KMS_EXIT_FAIL;
+	} else {
+		signalled = true;
+	}
+	if (!started)
+		goto out;
+	if (!wait_done(&u.done, ERROR_WAIT_MS)) {
+		printf("DIRTYFB still blocked %d ms after the fence was signalled\n",
+		       ERROR_WAIT_MS);
+		ret = KMS_EXIT_FAIL;
+		goto out;	/* the thread cannot be joined */
+	}
+	pthread_join(thread, NULL);
+	printf("DIRTYFB returned %d, %ld ms after it started, %ld ms after the signal\n",
+	       u.ret, u.end_ms - u.start_ms, u.end_ms - t_signal);
+	if (u.ret || !signalled) {
+		ret = KMS_EXIT_FAIL;
+		goto out;
+	}
+	disp_expect_all(d, img);
+	if (disp_wait(d, b.fb, "signalled"))
+		ret = KMS_EXIT_FAIL;
+out:
+	free(img);
+	tbuf_destroy(&b);
+	close(vgem);
+	return ret;
+}
+
+/* ---- nopin -------------------------------------------------------------- */
+
+struct gem_counts {
+	long pages, vmap, vmap_local, pin;
+};
+
+/* vgem's debugfs directory, found by its "name" file. */
+static int vgem_debugfs(char *dir, size_t len)
+{
+	char path[128], name[128];
+	int i;
+
+	for (i = 0; i < 256; i++) {
+		FILE *f;
+		bool vgem;
+
+		snprintf(path, sizeof(path), DEBUGFS_DRI "/%d/name", i);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		vgem = fgets(name, sizeof(name), f) && strstr(name, "vgem");
+		fclose(f);
+		snprintf(path, sizeof(path), DEBUGFS_DRI "/%d/gem_objects", i);
+		if (vgem && !access(path, R_OK)) {
+			snprintf(dir, len, "%s", path);
+			return 0;
+		}
+	}
+	printf("no %s/N/gem_objects of vgem (patch 0013; is debugfs mounted?)\n",
+	       DEBUGFS_DRI);
+	return -1;
+}
+
+static int read_counts(const char *path, uint32_t handle, size_t size,
+		       struct gem_counts *c)
+{
+	char line[256];
+	bool in = false, found = false;
+	FILE *f;
+
+	c->pages = c->vmap = c->vmap_local = c->pin = -1;
+	f = fopen(path, "r");
+	if (!f) {
+		printf("cannot read %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long client, sz;
+		unsigned int h;
+		const char *s = line;
+
+		if (sscanf(line, "client %llu handle %u size %llu", &client,
+			   &h, &sz) == 3) {
+			in = h == handle && sz == size;
+			if (in && found) {
+				printf("handle %u of size %zu listed twice\n",
+				       handle, size);
+				fclose(f);
+				return -1;
+			}
+			found |= in;
+			continue;
+		}
+		if (!in)
+			continue;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		sscanf(s, "pages_use_count=%ld", &c->pages);
+		sscanf(s, "pages_pin_count=%ld", &c->pin);
+		sscanf(s, "vmap_use_count=%ld", &c->vmap);
+		sscanf(s, "vmap_local_use_count=%ld", &c->vmap_local);
+	}
+	fclose(f);
+	if (!found) {
+		printf("%s lists no handle %u of size %zu\n", path, handle,
+		       size);
+		return -1;
+	}
+	if (c->pages < 0 || c->vmap < 0 || c->vmap_local < 0) {
+		printf("%s: handle %u lacks pages_use_count, vmap_use_count or vmap_local_use_count\n",
+		       path, handle);
+		return -1;
+	}
+	return 0;
+}
+
+static void print_counts(const char *when, const struct gem_counts *c)
+{
+	printf("%s: pages_use_count=%ld vmap_use_count=%ld vmap_local_use_count=%ld",
+	       when, c->pages, c->vmap, c->vmap_local);
+	if (c->pin >= 0)
+		printf(" pages_pin_count=%ld", c->pin);
+	printf("\n");
+}
+
+#define NOPIN_UPDATES	3
+
+static int scen_nopin(struct disp *d)
+{
+	struct gem_counts base, now;
+	struct drm_mode_rect r;
+	uint32_t *img = NULL;
+	char path[160], what[32];
+	unsigned int i;
+	struct tbuf b;
+	int vgem, ret;
+
+	vgem = open_vgem();
+	if (vgem < 0)
+		return KMS_EXIT_SKIP;
+	if (vgem_debugfs(path, sizeof(path))) {
+		close(vgem);
+		return KMS_EXIT_SKIP;
+	}
+	ret = tbuf_create(&b, TB_VGEM, d, vgem);
+	if (ret)
+		goto out;
+	ret = KMS_EXIT_FAIL;
+	/* imported and in a framebuffer, never mapped yet */
+	if (read_counts(path, b.dumb.handle, b.dumb.size, &base))
+		goto out;
+	print_counts("after import and ADDFB2", &base);
+	if (base.vmap || base.vmap_local) {
+		printf("the import alone left a kernel mapping\n");
+		goto out;
+	}
+	for (i = 0; i < NOPIN_UPDATES; i++) {
+		free(img);
+		img = disp_pattern(d, i);
+		if (!img || tbuf_map_vgem(&b))
+			goto out;
+		disp_draw(d, b.map, b.pitch, img);
+		tbuf_unmap_vgem(&b);	/* vgem's mmap holds pages itself */
+		if (i == 0) {
+			if (disp_modeset(d, b.fb))
+				goto out;
+			disp_expect_all(d, img);
+		} else if (i == 1) {
+			if (disp_dirty(d, b.fb, NULL, 0, true))
+				goto out;
+			disp_expect_all(d, img);
+		} else {
+			rect(&r, d->w / 5, d->h / 7, d->w / 5 + d->w / 3,
+			     d->h / 7 + d->h / 4);
+			if (disp_dirty(d, b.fb, &r, 1, true))
+				goto out;
+			disp_expect_rects(d, img, &r, 1);
+		}
+		snprintf(what, sizeof(what), "update%u", i);
+		if (disp_wait(d, b.fb, what) ||
+		    read_counts(path, b.dumb.handle, b.dumb.size, &now))
+			goto out;
+		print_counts(what, &now);
+		if (now.vmap || now.vmap_local) {
+			printf("%s left a kernel mapping of the vgem buffer (vmap_use_count %ld, vmap_local_use_count %ld)\n",
+			       what, now.vmap, now.vmap_local);
+			goto out;
+		}
+		if (now.pages != base.pages) {
+			printf("%s left pages_use_count at %ld, %ld after the import\n",
+			       what, now.pages, base.pages);
+			goto out;
+		}
+	}
+	printf("%d updates left no mapping and no page reference behind\n",
+	       NOPIN_UPDATES);
+	ret = 0;
+out:
+	free(img);
+	tbuf_destroy(&b);
+	close(vgem);
+	return ret;
+}
+
+/* ---- unplug ------------------------------------------------------------- */
+
+struct streamer {
+	struct disp *d;
+	struct tbuf *b;
+	volatile bool stop, done;
+	unsigned long ok;
+	int err;		/* first error, -errno */
+	long err_ms;
+};
+
+static void *stream(void *arg)
+{
+	struct streamer *s = arg;
+	unsigned int frame = 1;
+
+	while (!s->stop) {
+		pattern_fill(s->b->map, s->d->w, s->d->h, s->b->pitch,
+			     frame++);
+		s->err = disp_dirty(s->d, s->b->fb, NULL, 0, false);
+		if (s->err) {
+			s->err_ms = disp_now_ms();
+			break;
+		}
+		s->ok++;
+	}
+	__sync_synchronize();
+	s->done = true;
+	return NULL;
+}
+
+static int scen_unplug(struct disp *d)
+{
+	struct streamer s = { .d = d };
+	drmModeResPtr res;
+	pthread_t thread;
+	struct tbuf b;
+	long t_pull;
+	int ret;
+
+	ret = tbuf_create(&b, TB_DUMB, d, -1);
+	if (!ret)
+		ret = full_frame(d, &b, 0, true);
+	if (ret) {
+		tbuf_destroy(&b);
+		return ret;
+	}
+	s.b = &b;
+	if (pthread_create(&thread, NULL, stream, &s)) {
+		printf("pthread_create failed\n");
+		tbuf_destroy(&b);
+		return KMS_EXIT_FAIL;
+	}
+	usleep(1000 * 1000);
+	printf("%lu updates before the unplug\n", s.ok);
+	if (s.done || !s.ok) {
+		printf("the update stream %s before the unplug (error %s)\n",
+		       s.done ? "stopped" : "made no progress",
+		       strerror(-s.err));
+		s.stop = true;
+		if (wait_done(&s.done, ERROR_WAIT_MS))
+			pthread_join(thread, NULL);
+		tbuf_destroy(&b);
+		return KMS_EXIT_FAIL;
+	}
+	t_pull = disp_now_ms();
+	ret = disp_pull(d);
+	if (!wait_done(&s.done, ERROR_WAIT_MS)) {
+		printf("updates still run or hang %d ms after the unplug (%lu succeeded)\n",
+		       ERROR_WAIT_MS, s.ok);
+		s.stop = true;
+		/* a hung thread cannot be joined: fail now */
+		return KMS_EXIT_FAIL;
+	}
+	pthread_join(thread, NULL);
+	printf("the update stream failed %ld ms after the unplug: %s (%lu updates succeeded)\n",
+	       s.err_ms - t_pull, strerror(-s.err), s.ok);
+
+	res = drmModeGetResources(d->fd);
+	if (res) {
+		printf("the card still answers GETRESOURCES after the unplug\n");
+		drmModeFreeResources(res);
+		ret = KMS_EXIT_FAIL;
+	} else if (access(d->card, F_OK)) {
+		printf("%s is gone\n", d->card);
+	} else {
+		printf("%s answers %s\n", d->card, strerror(errno));
+	}
+	tbuf_destroy(&b);	/* on a dead card: errors are expected */
+	close(d->fd);
+	d->fd = -1;
+	if (disp_wait_unbound(d))
+		return KMS_EXIT_FAIL;
+	if (ret)
+		return ret;
+
+	printf("plugging in a new device\n");
+	ret = disp_plug(d, d->m, d->test);
+	if (!ret)
+		ret = tbuf_create(&b, TB_DUMB, d, -1);
+	if (!ret)
+		ret = full_frame(d, &b, 2, true);
+	tbuf_destroy(&b);
+	return ret;
+}
+
+/* ---- bad input ---------------------------------------------------------- */
+
+/*
+ * DIRTYFB with clips that the atomic core must refuse (empty, or not
+ * inside the framebuffer): EINVAL, and nothing changes.  Should a kernel
+ * accept such clips instead, the update must show exactly the clipped
+ * clips.
+ */
+static int bad_dirty(struct disp *d, struct tbuf *b, const uint32_t *img,
+		     const char *what, const struct drm_mode_rect *r,
+		     unsigned int n)
+{
+	int ret = disp_dirty(d, b->fb, r, n, false);
+
+	if (ret == -EINVAL) {
+		printf("%s: DIRTYFB refused with EINVAL\n", what);
+		return 0;
+	}
+	if (ret) {
+		printf("%s: DIRTYFB failed with %s, not EINVAL\n", what,
+		       strerror(-ret));
+		return KMS_EXIT_FAIL;
+	}
+	printf("%s: DIRTYFB accepted: the clipped clips must show\n", what);
+	disp_expect_rects(d, img, r, n);
+	return 0;
+}
+
+/* A small valid update at @x,@y proves nothing else was sent before. */
+static int marker(struct disp *d, struct tbuf *b, const uint32_t *img,
+		  int x, int y, const char *what)
+{
+	struct drm_mode_rect r;
+
+	rect(&r, x, y, x + 16, y + 12);
+	if (disp_dirty(d, b->fb, &r, 1, true))
+		return KMS_EXIT_FAIL;
+	disp_expect_rects(d, img, &r, 1);
+	return disp_wait(d, b->fb, what);
+}
+
+static int undersized_import(struct disp *d)
+{
+	struct kms_dumb small;
+	uint32_t handle = 0, fb = 0;
+	int vgem, dmabuf = -1, ret = KMS_EXIT_FAIL, err;
+
+	vgem = open_vgem();
+	if (vgem < 0)
+		return KMS_EXIT_SKIP;
+	if (kms_dumb_create(vgem, d->w, d->h / 2, 32, &small))
+		goto out;
+	dmabuf = kms_prime_export(vgem, small.handle);
+	if (dmabuf < 0 || kms_prime_import(d->fd, dmabuf, &handle))
+		goto out;
+	{
+		uint32_t handles[4] = { handle }, pitches[4] = { small.pitch };
+		uint32_t offsets[4] = { 0 };
+
+		if (!drmModeAddFB2(d->fd, d->w, d->h, DRM_FORMAT_XRGB8888,
+				   handles, pitches, offsets, &fb, 0)) {
+			printf("ADDFB2 %ux%u accepted a %llu-byte import\n",
+			       d->w, d->h, (unsigned long long)small.size);
+			drmModeRmFB(d->fd, fb);
+			goto out;
+		}
+		err = errno;
+	}
+	if (err != EINVAL) {
+		printf("ADDFB2 on an undersized import failed with %s, not EINVAL\n",
+		       strerror(err));
+		goto out;
+	}
+	printf("ADDFB2 %ux%u on a %llu-byte import: EINVAL\n", d->w, d->h,
+	       (unsigned long long)small.size);
+	ret = 0;
+out:
+	kms_gem_close(d->fd, handle);
+	if (dmabuf >= 0)
+		close(dmabuf);
+	kms_dumb_destroy(&small);
+	close(vgem);
+	return ret;
+}
+
+/* A framebuffer of a format the plane lacks must not reach the screen. */
+static int bad_format(struct disp *d, struct tbuf *b, uint32_t format,
+		      const char *name)
+{
+	uint32_t handles[4] = { b->dumb.handle, b->dumb.handle };
+	uint32_t pitches[4] = { b->pitch, b->pitch };
+	uint32_t offsets[4] = { 0, 0 };
+	drmModePlaneResPtr pres;
+	drmModePlanePtr plane = NULL;
+	uint32_t fb = 0, i;
+	int ret = KMS_EXIT_FAIL;
+
+	if (drmSetClientCap(d->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1)) {
+		printf("DRM_CLIENT_CAP_UNIVERSAL_PLANES refused: %s\n",
+		       strerror(errno));
+		return KMS_EXIT_FAIL;
+	}
+	pres = drmModeGetPlaneResources(d->fd);
+	if (pres && pres->count_planes == 1)
+		plane = drmModeGetPlane(d->fd, pres->planes[0]);
+	drmModeFreePlaneResources(pres);
+	if (!plane) {
+		printf("cannot read the only plane\n");
+		return KMS_EXIT_FAIL;
+	}
+	for (i = 0; i < plane->count_formats; i++)
+		if (plane->formats[i] == format) {
+			printf("%s: the plane lists it; the test needs a format it lacks\n",
+			       name);
+			goto out;
+		}
+	if (format == DRM_FORMAT_NV12) {
+		pitches[0] = pitches[1] = d->w;
+		offsets[1] = d->w * d->h;
+	}
+	if (drmModeAddFB2(d->fd, d->w, d->h, format, handles, pitches, offsets,
+			  &fb, 0)) {
+		if (errno != EINVAL) {
+			printf("%s: ADDFB2 failed with %s, not EINVAL\n", name,
+			       strerror(errno));
+			goto out;
+		}
+		printf("%s: ADDFB2 refused with EINVAL\n", name);
+		ret = 0;
+		goto out;
+	}
+	if (!drmModeSetCrtc(d->fd, d->crtc_id, fb, 0, 0, &d->conn_id, 1,
+			    &d->mode)) {
+		printf("%s: SETCRTC accepted a format the plane lacks\n", name);
+		goto out;
+	}
+	if (errno != EINVAL) {
+		printf("%s: SETCRTC failed with %s, not EINVAL\n", name,
+		       strerror(errno));
+		goto out;
+	}
+	printf("%s: ADDFB2 accepted, SETCRTC refused with EINVAL\n", name);
+	ret = 0;
+out:
+	if (fb)
+		drmModeRmFB(d->fd, fb);
+	drmModeFreePlane(plane);
+	return ret;
+}
+
+#define HUGE_CLIPS	100000
+
+static int scen_badinput(struct disp *d)
+{
+	int w = d->w, h = d->h, ret;
+	struct drm_mode_rect r[2], *many = NULL;
+	uint32_t *img = NULL, *last = NULL;
+	unsigned int i;
+	struct tbuf b;
+
+	ret = tbuf_create(&b, TB_DUMB, d, -1);
+	if (!ret)
+		ret = full_frame(d, &b, 0, true);
+	if (ret)
+		goto out;
+	ret = KMS_EXIT_FAIL;
+	img = disp_pattern(d, 1);
+	many = calloc(HUGE_CLIPS, sizeof(*many));
+	if (!img || !many)
+		goto out;
+	disp_draw(d, b.map, b.pitch, img);	/* new content, not damaged */
+
+	rect(&r[0], w - 40, h - 30, w + 100, h + 100);
+	if (bad_dirty(d, &b, img, "clip partly outside", r, 1))
+		goto out;
+	rect(&r[0], w + 10, 10, w + 60, 40);
+	if (bad_dirty(d, &b, img, "clip wholly outside", r, 1))
+		goto out;
+	rect(&r[0], 100, 100, 140, 130);
+	rect(&r[1], 10, h - 5, 50, h + 20);
+	if (bad_dirty(d, &b, img, "valid clip + clip partly outside", r, 2))
+		goto out;
+	rect(&r[0], 50, 50, 50, 80);
+	rect(&r[1], 60, 90, 120, 90);
+	if (bad_dirty(d, &b, img, "zero-size clips", r, 2))
+		goto out;
+	for (i = 0; i < HUGE_CLIPS; i++)
+		rect(&many[i], i % w, (i / w) % h, i % w + 1, (i / w) % h + 1);
+	ret = disp_dirty(d, b.fb, many, HUGE_CLIPS, false);
+	if (ret != -EINVAL) {
+		printf("DIRTYFB with %d clips: %s, not EINVAL\n", HUGE_CLIPS,
+		       ret ? strerror(-ret) : "accepted");
+		ret = KMS_EXIT_FAIL;
+		goto out;
+	}
+	printf("DIRTYFB with %d clips refused with EINVAL\n", HUGE_CLIPS);
+	ret = marker(d, &b, img, 8, 8, "after-bad-clips");
+	if (ret)
+		goto out;
+
+	ret = undersized_import(d);
+	if (!ret)
+		ret = bad_format(d, &b, DRM_FORMAT_XBGR2101010, "XBGR2101010");
+	if (!ret)
+		ret = bad_format(d, &b, DRM_FORMAT_NV12, "NV12");
+	if (!ret)
+		ret = marker(d, &b, img, w / 2, h / 2, "after-bad-fbs");
+	if (ret)
+		goto out;
+
+	/* the display still works */
+	last = disp_pattern(d, 2);
+	if (!last) {
+		ret = KMS_EXIT_FAIL;
+		goto out;
+	}
+	disp_draw(d, b.map, b.pitch, last);
+	ret = KMS_EXIT_FAIL;
+	if (disp_dirty(d, b.fb, NULL, 0, true))
+		goto out;
+	disp_expect_all(d, last);
+	ret = disp_wait(d, b.fb, "final");
+out:
+	free(many);
+	free(img);
+	free(last);
+	tbuf_destroy(&b);
+	return ret;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+struct scenario {
+	const char *name;
+	int (*run)(struct disp *d);
+};
+
+static const struct scenario scenarios[] = {
+	{ "dumb", scen_dumb },
+	{ "prime_vgem", scen_prime_vgem },
+	{ "prime_udmabuf", scen_prime_udmabuf },
+	{ "damage_dirtyfb", scen_damage_dirtyfb },
+	{ "damage_atomic", scen_damage_atomic },
+	{ "fence", scen_fence },
+	{ "nopin", scen_nopin },
+	{ "unplug", scen_unplug },
+	{ "badinput", scen_badinput },
+	{ NULL, NULL },
+};
+
+static void usage(void)
+{
+	int i, j;
+
+	printf("usage: run as <display>_<scenario>, or usbdisp <display>_<scenario>:\n");
+	for (i = 0; disp_models[i]; i++)
+		for (j = 0; scenarios[j].name; j++)
+			printf("  %s_%s\n", disp_models[i]->name,
+			       scenarios[j].name);
+}
+
+int main(int argc, char **argv)
+{
+	const struct scenario *s = NULL;
+	const struct disp_model *m;
+	const char *name, *us;
+	struct disp d = { .fd = -1 };
+	int i, ret;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	name = strrchr(argv[0], '/');
+	name = name ? name + 1 : argv[0];
+	if (!strcmp(name, "usbdisp") && argc > 1)
+		name = argv[1];
+	us = strchr(name, '_');
+	m = us ? disp_model_find(name, us - name) : NULL;
+	for (i = 0; m && scenarios[i].name; i++)
+		if (!strcmp(us + 1, scenarios[i].name))
+			s = &scenarios[i];
+	if (!s) {
+		printf("%s: unknown display or scenario\n", name);
+		usage();
+		return KMS_EXIT_FAIL;
+	}
+	printf("%s: scenario %s on the emulated %s\n", name, s->name,
+	       m->name);
+	ret = disp_plug(&d, m, name);
+	if (!ret)
+		ret = s->run(&d);
+	if (d.emu && disp_unplug(&d) && !ret)
+		ret = KMS_EXIT_FAIL;
+	disp_free(&d);
+	printf("%s: %s\n", name, ret == KMS_EXIT_PASS ? "PASS" :
+	       ret == KMS_EXIT_SKIP ? "FAIL (could not run)" : "FAIL");
+	return ret;
+}
