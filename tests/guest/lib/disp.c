@@ -20,6 +20,7 @@
 
 #define FLUSH_AFTER_MS	3000
 #define MAX_CARDS	32
+#define CONNECT_MS	5000
 
 /* ---- the models --------------------------------------------------------- */
 
@@ -207,6 +208,7 @@ static int find_output(struct disp *d)
 	drmModeResPtr res = drmModeGetResources(d->fd);
 	drmModeConnectorPtr conn = NULL;
 	int i, ret = -1, pick = -1;
+	long deadline;
 
 	if (!res) {
 		printf("GETRESOURCES failed: %s\n", strerror(errno));
@@ -219,9 +221,20 @@ static int find_output(struct disp *d)
 	}
 	d->crtc_id = res->crtcs[0];
 	d->conn_id = res->connectors[0];
-	conn = drmModeGetConnector(d->fd, d->conn_id);
+	/* The driver may still be probing the connector: give it time. */
+	deadline = disp_now_ms() + CONNECT_MS;
+	for (;;) {
+		conn = drmModeGetConnector(d->fd, d->conn_id);
+		if ((conn && conn->connection == DRM_MODE_CONNECTED) ||
+		    disp_now_ms() > deadline)
+			break;
+		drmModeFreeConnector(conn);
+		conn = NULL;
+		usleep(200 * 1000);
+	}
 	if (!conn || conn->connection != DRM_MODE_CONNECTED) {
-		printf("connector %u is not connected\n", d->conn_id);
+		printf("connector %u is not connected after %d ms\n",
+		       d->conn_id, CONNECT_MS);
 		goto out;
 	}
 	for (i = 0; i < conn->count_modes && pick < 0; i++)
@@ -480,7 +493,12 @@ void disp_expect_rects(struct disp *d, const uint32_t *img,
 	int bx1 = INT32_MAX, by1 = INT32_MAX, bx2 = INT32_MIN, by2 = INT32_MIN;
 	unsigned int i;
 
-	if (d->m->damage == DISP_DAMAGE_CLIPS_OR_BOX && n) {
+	/*
+	 * Two hypotheses, followed through consecutive updates until
+	 * disp_wait() sees which one the device shows: the driver sends the
+	 * clips (cur), or it always sends their bounding box (alt).
+	 */
+	if (d->m->damage == DISP_DAMAGE_CLIPS_OR_BOX && n && !d->has_alt) {
 		memcpy(d->alt, d->cur, (size_t)d->w * d->h * 4);
 		d->has_alt = true;
 	}
