@@ -865,8 +865,8 @@ static int scen_unplug(struct disp *d)
  * clips.
  */
 static int bad_dirty(struct disp *d, struct tbuf *b, const uint32_t *img,
-		     const char *what, const struct drm_mode_rect *r,
-		     unsigned int n)
+		     const char *tag, const char *what,
+		     const struct drm_mode_rect *r, unsigned int n)
 {
 	int ret = disp_dirty(d, b->fb, r, n, false);
 
@@ -881,7 +881,11 @@ static int bad_dirty(struct disp *d, struct tbuf *b, const uint32_t *img,
 	}
 	printf("%s: DIRTYFB accepted: the clipped clips must show\n", what);
 	disp_expect_rects(d, img, r, n);
-	return 0;
+	/*
+	 * Wait for it before the next step: a driver may coalesce the
+	 * damage of updates it has not sent yet (gm12u320 does).
+	 */
+	return disp_wait(d, b->fb, tag);
 }
 
 /* A small valid update at @x,@y proves nothing else was sent before. */
@@ -1029,18 +1033,22 @@ static int scen_badinput(struct disp *d)
 	disp_draw(d, b.map, b.pitch, img);	/* new content, not damaged */
 
 	rect(&r[0], w - 40, h - 30, w + 100, h + 100);
-	if (bad_dirty(d, &b, img, "clip partly outside", r, 1))
+	if (bad_dirty(d, &b, img, "partly-outside",
+		      "clip partly outside", r, 1))
 		goto out;
 	rect(&r[0], w + 10, 10, w + 60, 40);
-	if (bad_dirty(d, &b, img, "clip wholly outside", r, 1))
+	if (bad_dirty(d, &b, img, "wholly-outside",
+		      "clip wholly outside", r, 1))
 		goto out;
 	rect(&r[0], 100, 100, 140, 130);
 	rect(&r[1], 10, h - 5, 50, h + 20);
-	if (bad_dirty(d, &b, img, "valid clip + clip partly outside", r, 2))
+	if (bad_dirty(d, &b, img, "mixed",
+		      "valid clip + clip partly outside", r, 2))
 		goto out;
 	rect(&r[0], 50, 50, 50, 80);
 	rect(&r[1], 60, 90, 120, 90);
-	if (bad_dirty(d, &b, img, "zero-size clips", r, 2))
+	if (bad_dirty(d, &b, img, "zero-size",
+		      "zero-size clips", r, 2))
 		goto out;
 	for (i = 0; i < HUGE_CLIPS; i++)
 		rect(&many[i], i % w, (i / w) % h, i % w + 1, (i / w) % h + 1);
