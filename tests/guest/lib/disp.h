@@ -45,8 +45,12 @@ enum disp_damage {
 	/* exactly the damaged clips are sent */
 	DISP_DAMAGE_CLIPS,
 	/*
-	 * the clips, or their bounding box (6.12's gud and gm12u320 merge
-	 * the damage of a commit into one rectangle)
+	 * the clips, and within their bounding box any pixel may also show
+	 * the framebuffer's new content: gud and gm12u320 send the merged
+	 * rectangle of a commit's damage, and a driver on the blit helper's
+	 * staging copy sends there what that copy holds, which may include
+	 * areas refreshed for an earlier commit.  Outside the box nothing
+	 * may change.
 	 */
 	DISP_DAMAGE_CLIPS_OR_BOX,
 };
@@ -86,7 +90,8 @@ struct disp {
 	drmModeModeInfo mode;
 	unsigned int w, h;	/* of the mode and of every framebuffer */
 	uint32_t *cur;		/* what the device must show (XRGB8888) */
-	uint32_t *alt;		/* or this, when has_alt */
+	uint32_t *alt;		/* or this, where @dc, when has_alt */
+	uint8_t *dc;		/* pixels that may show @alt instead */
 	bool has_alt;
 	bool cur_valid;		/* something was shown */
 	uint32_t *fbimg;	/* what the framebuffer holds (disp_draw) */
