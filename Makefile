@@ -8,13 +8,14 @@
 #   make kunit [SUITES="a b"]   KUnit suites (default: tests/kunit/suites)
 #   make guest-test [TESTS="a"] guest tests (default: tests/guest/tests)
 #   make lint                   checkpatch --strict and kernel-doc gate
+#   make bench                  benchmark in the guest: tables + plot in build/out
 #   make assemble               build/linux = base + patches + overlay
 
 SHELL := /bin/bash
 S := scripts
 
 .PHONY: all run check deps base assemble kunit guest-kernel guest-test lint \
-	clean distclean
+	bench clean distclean
 
 all: check
 
@@ -35,6 +36,8 @@ run: guest-kernel
 	@$(S)/frames-to-png.sh
 lint: assemble
 	@$(S)/lint.sh
+bench:
+	@$(S)/bench.sh
 check:
 	@$(S)/check.sh
 

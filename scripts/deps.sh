@@ -8,6 +8,9 @@ PKGS=(build-essential flex bison bc libelf-dev libssl-dev ccache quilt
       python3 qemu-system-x86 busybox-static libdrm-dev libpng-dev cpio
       xz-utils rsync kmod liblz4-dev)
 
+# Extra packages for one target, e.g. "deps.sh gnuplot-nox" for make bench.
+PKGS+=("$@")
+
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

@@ -5,12 +5,19 @@
 # fragment changes, and every option a fragment sets is checked to have
 # ended up in .config as asked: a missing dependency fails the build loudly
 # instead of silently dropping a driver or a debug check.
-# GUEST_OUT=DIR builds into DIR instead (e.g. a second kernel to compare).
+# GUEST_OUT=DIR builds into DIR instead (e.g. a second kernel to compare);
+# GUEST_FRAGS="guest" takes only the named fragments (make bench leaves out
+# the debug set).
 . "$(dirname "$0")/lib.sh"
 
 "$TOP/scripts/assemble.sh"
 OUT=${GUEST_OUT:-$BUILD/guest}
-FRAGS=("$TOP"/tests/config/*.config)
+if [ -n "${GUEST_FRAGS:-}" ]; then
+	FRAGS=()
+	for f in $GUEST_FRAGS; do FRAGS+=("$TOP/tests/config/$f.config"); done
+else
+	FRAGS=("$TOP"/tests/config/*.config)
+fi
 mkdir -p "$OUT"
 make_k() { make -C "$SRC" O="$OUT" ARCH=x86_64 CC="ccache gcc" "$@"; }
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # /init of the test guest. Runs the tests named on the kernel command line
-# (vl.tests=a,b,c; each is /tests/bin/NAME) or, with vl.mode=run, the demo.
+# (vl.tests=a,b,c; each is /tests/bin/NAME) or, with vl.mode=run, the demo,
+# or with vl.mode=bench, the benchmark.
 # Prints "=== TEST NAME" before and "=== RESULT NAME PASS|FAIL rc=N" after
 # each test on the console, where scripts/guest-run.sh reads them; a test
 # that runs past vl.timeout seconds is killed and fails. After the tests a
@@ -51,6 +52,8 @@ run_test() {
 if [ "$MODE" = run ]; then
 	mkdir -p /out/frames
 	run_test demo /tests/bin/demo /out/frames "$(arg vl.frames)"
+elif [ "$MODE" = bench ]; then
+	run_test bench /tests/bin/bench /out
 else
 	for t in $TESTS; do
 		if [ -x "/tests/bin/$t" ]; then

@@ -204,6 +204,49 @@ static int bench_measure(struct bench_run *run, enum bench_path path,
 	return ret;
 }
 
+/* A result is only worth printing if the clips were copied, exactly. */
+static int bench_verify(struct bench_run *run, unsigned int nclips)
+{
+	struct iosys_map map[DRM_FORMAT_MAX_PLANES];
+	struct iosys_map data[DRM_FORMAT_MAX_PLANES];
+	unsigned int i, x, y, bad = 0;
+	int ret;
+
+	ret = drm_gem_fb_vmap(&run->fb, map, data);
+	if (ret)
+		return ret;
+	for (i = 0; i < nclips; i++) {
+		const struct drm_mode_rect *c = &run->clips[i];
+
+		for (y = c->y1; y < c->y2; y++) {
+			const u32 *src = data[0].vaddr +
+					 (size_t)y * run->fb.pitches[0];
+			const void *dst = run->dst.vaddr +
+					  (size_t)y * run->dst_pitch;
+
+			for (x = c->x1; x < c->x2; x++) {
+				u32 p = src[x];
+				u16 rgb565 = ((p >> 8) & 0xf800) |
+					     ((p >> 5) & 0x07e0) |
+					     ((p >> 3) & 0x001f);
+
+				if (run->dst_format->cpp[0] == 2)
+					bad += ((const u16 *)dst)[x] != rgb565;
+				else
+					bad += ((const u32 *)dst)[x] != p;
+			}
+		}
+	}
+	drm_gem_fb_vunmap(&run->fb, map);
+
+	if (bad) {
+		pr_err("drm_gem_blit_bench: %u pixels not copied right\n", bad);
+		return -EIO;
+	}
+
+	return 0;
+}
+
 /* Lay @n clips of @cw x @ch out over the framebuffer; returns how many fit. */
 static unsigned int bench_layout(struct bench_run *run, unsigned int n,
 				 unsigned int cw, unsigned int ch)
@@ -303,6 +346,8 @@ static int bench_run(const char *line)
 	run->new_state.crtc = ZERO_SIZE_PTR;	/* never dereferenced */
 	run->new_state.visible = true;
 	drm_rect_init(&run->new_state.src, 0, 0, w << 16, h << 16);
+	run->new_state.src_w = w << 16;
+	run->new_state.src_h = h << 16;
 	run->old_state.src = run->new_state.src;
 	run->damage.data = run->clips;
 	run->damage.length = nclips * sizeof(run->clips[0]);
@@ -317,6 +362,8 @@ static int bench_run(const char *line)
 	iosys_map_set_vaddr(&run->dst, dst);
 
 	ret = bench_measure(run, path, iters, times);
+	if (!ret)
+		ret = bench_verify(run, nclips);
 	if (ret)
 		goto out_put;
 
