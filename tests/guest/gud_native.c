@@ -40,33 +40,6 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Like kms_open_driver(), without a message for every attempt. */
-static int open_gud_card(void)
-{
-	char path[32];
-	int i;
-
-	for (i = 0; i < 16; i++) {
-		drmVersionPtr ver;
-		bool match;
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		ver = drmGetVersion(fd);
-		match = ver && !strcmp(ver->name, "gud");
-		drmFreeVersion(ver);
-		if (match) {
-			printf("using %s\n", path);
-			return fd;
-		}
-		close(fd);
-	}
-	return -1;
-}
-
 static unsigned long count_diff(const uint32_t *a, const uint32_t *b,
 				size_t n)
 {
@@ -358,7 +331,7 @@ static int run(struct gud_emu *g, bool lz4)
 	}
 
 	deadline = now_ms() + PROBE_MS;
-	while ((c.fd = open_gud_card()) < 0 && now_ms() < deadline &&
+	while ((c.fd = kms_find_driver("gud")) < 0 && now_ms() < deadline &&
 	       !vusb_failed(&g->usb))
 		usleep(200 * 1000);
 	if (c.fd < 0)

@@ -26,7 +26,7 @@
 #define MAX_PRINTED_MISMATCHES	8
 #define PLANE_TYPE_PRIMARY	1	/* value of the plane "type" property */
 
-int kms_open_driver(const char *name)
+int kms_find_driver(const char *name)
 {
 	char path[64];
 	int i;
@@ -49,8 +49,16 @@ int kms_open_driver(const char *name)
 		}
 		close(fd);
 	}
-	printf("no /dev/dri/card* node driven by \"%s\"\n", name);
 	return -1;
+}
+
+int kms_open_driver(const char *name)
+{
+	int fd = kms_find_driver(name);
+
+	if (fd < 0)
+		printf("no /dev/dri/card* node driven by \"%s\"\n", name);
+	return fd;
 }
 
 int kms_dumb_create(int fd, uint32_t width, uint32_t height, uint32_t bpp,

@@ -62,6 +62,8 @@ struct kms_wb {
 
 /* Returns an O_RDWR fd on /dev/dri/cardN driven by @name, or -1. */
 int kms_open_driver(const char *name);
+/* The same, without a message when there is none (for polling). */
+int kms_find_driver(const char *name);
 
 int kms_dumb_create(int fd, uint32_t width, uint32_t height, uint32_t bpp,
 		    struct kms_dumb *buf);
