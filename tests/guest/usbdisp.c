@@ -27,6 +27,12 @@
  *                   fail instead of hanging; a new device then works.
  *   badinput        bad damage clips, an undersized import and formats the
  *                   device lacks are refused and change nothing.
+ *   demo            (make run, not in the test list; arguments [OUTDIR
+ *                   [NFRAMES]]) animates NFRAMES pattern frames on an
+ *                   imported vgem buffer, checks each one exactly, writes
+ *                   what the device showed to OUTDIR/<display>-NNN.png and
+ *                   prints "DEMO <display>: F frames, P pixels checked,
+ *                   M mismatches".
  *
  * Exit status: 0 pass, 1 fail, 77 could not run (a failure too).
  */
@@ -39,6 +45,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/udmabuf.h>
@@ -1094,24 +1101,170 @@ out:
 	return ret;
 }
 
+/* ---- demo --------------------------------------------------------------- */
+
+#define DEMO_DIR	"/out/frames"
+#define DEMO_FRAMES	8
+#define DEMO_MAX_FRAMES	1000
+
+static const char *demo_dir = DEMO_DIR;
+static unsigned int demo_frames = DEMO_FRAMES;
+
+/*
+ * Pixels of the device's picture @got (@gw x @gh; NULL: none) that differ
+ * from @img in the device's depth; every pixel when the size is wrong.
+ */
+static unsigned long demo_mismatches(struct disp *d, const uint32_t *img,
+				     const uint32_t *got, unsigned int gw,
+				     unsigned int gh)
+{
+	size_t i, n = (size_t)d->w * d->h;
+	unsigned long bad = 0;
+	uint32_t *exp;
+
+	if (!got || gw != d->w || gh != d->h)
+		return n;
+	exp = malloc(n * 4);
+	if (!exp)
+		return n;
+	memcpy(exp, img, n * 4);
+	if (d->m->depth == DISP_DEPTH_RGB565)
+		image_reduce_565(exp, d->w, d->h, d->w * 4);
+	for (i = 0; i < n; i++)
+		bad += ((exp[i] ^ got[i]) & 0x00ffffff) != 0;
+	free(exp);
+	return bad;
+}
+
+/*
+ * One frame: draw pattern @frame into the imported buffer, show it
+ * (modeset for the first, full DIRTYFB after), wait for the device to show
+ * it, count the pixels its picture gets wrong and save that picture.
+ */
+static int demo_frame(struct disp *d, struct tbuf *b, unsigned int frame,
+		      unsigned long *bad)
+{
+	struct vdisp *v = d->m->vdisp(d->emu);
+	uint32_t *img, *got = NULL;
+	unsigned int gw = 0, gh = 0;
+	char what[32], path[256];
+	int ret = KMS_EXIT_FAIL;
+
+	*bad = (unsigned long)d->w * d->h;
+	img = disp_pattern(d, frame);
+	if (!img)
+		return ret;
+	disp_draw(d, b->map, b->pitch, img);
+	if (frame ? disp_dirty(d, b->fb, NULL, 0, true) :
+		    disp_modeset(d, b->fb))
+		goto out;
+	disp_expect_all(d, img);
+	snprintf(what, sizeof(what), "frame%03u", frame);
+	ret = disp_wait(d, b->fb, what);
+	/* what the device shows now: matched, or the last try */
+	got = vdisp_snapshot(v, &gw, &gh);
+	*bad = demo_mismatches(d, img, got, gw, gh);
+	if (*bad && !ret) {
+		printf("%s: the device's picture changed after it matched\n",
+		       what);
+		ret = KMS_EXIT_FAIL;
+	}
+	if (got) {
+		snprintf(path, sizeof(path), "%s/%s-%03u.png", demo_dir,
+			 d->m->name, frame);
+		if (png_write(path, got, gw, gh, gw * 4)) {
+			printf("cannot write %s\n", path);
+			ret = KMS_EXIT_FAIL;
+		}
+	}
+	printf("frame %u: %s, %lu mismatching pixels\n", frame,
+	       ret ? "FAILED" : "ok", *bad);
+out:
+	free(got);
+	free(img);
+	return ret;
+}
+
+static int scen_demo(struct disp *d)
+{
+	unsigned long bad, checked = 0, mism = 0;
+	unsigned int frame, failed = 0;
+	struct tbuf b;
+	int vgem, ret;
+
+	if (mkdir(demo_dir, 0755) && errno != EEXIST) {
+		printf("cannot create %s: %s\n", demo_dir, strerror(errno));
+		return KMS_EXIT_FAIL;
+	}
+	vgem = open_vgem();
+	if (vgem < 0)
+		return KMS_EXIT_SKIP;
+	ret = tbuf_create(&b, TB_VGEM, d, vgem);
+	if (!ret && tbuf_map_vgem(&b))
+		ret = KMS_EXIT_FAIL;
+	for (frame = 0; !ret && frame < demo_frames; frame++) {
+		if (demo_frame(d, &b, frame, &bad))
+			failed++;
+		checked += (unsigned long)d->w * d->h;
+		mism += bad;
+	}
+	if (!ret) {
+		printf("DEMO %s: %u frames, %lu pixels checked, %lu mismatches\n",
+		       d->m->name, demo_frames, checked, mism);
+		if (failed)
+			printf("%u of %u frames failed\n", failed,
+			       demo_frames);
+		ret = failed ? KMS_EXIT_FAIL : 0;
+	}
+	tbuf_destroy(&b);
+	close(vgem);
+	return ret;
+}
+
+/* Arguments of the demo: [OUTDIR [NFRAMES]]. */
+static int demo_args(int argc, char **argv)
+{
+	unsigned long n;
+	char *end;
+
+	if (argc > 2)
+		return -1;
+	if (argc > 0)
+		demo_dir = argv[0];
+	if (argc > 1) {
+		n = strtoul(argv[1], &end, 10);
+		if (*end || !n || n > DEMO_MAX_FRAMES) {
+			printf("NFRAMES must be 1..%d\n", DEMO_MAX_FRAMES);
+			return -1;
+		}
+		demo_frames = n;
+	}
+	return 0;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 struct scenario {
 	const char *name;
 	int (*run)(struct disp *d);
+	/* the arguments after the name (NULL: none taken), for usage() */
+	int (*args)(int argc, char **argv);
+	const char *argspec;
 };
 
 static const struct scenario scenarios[] = {
-	{ "dumb", scen_dumb },
-	{ "prime_vgem", scen_prime_vgem },
-	{ "prime_udmabuf", scen_prime_udmabuf },
-	{ "damage_dirtyfb", scen_damage_dirtyfb },
-	{ "damage_atomic", scen_damage_atomic },
-	{ "fence", scen_fence },
-	{ "nopin", scen_nopin },
-	{ "unplug", scen_unplug },
-	{ "badinput", scen_badinput },
-	{ NULL, NULL },
+	{ .name = "dumb", .run = scen_dumb },
+	{ .name = "prime_vgem", .run = scen_prime_vgem },
+	{ .name = "prime_udmabuf", .run = scen_prime_udmabuf },
+	{ .name = "damage_dirtyfb", .run = scen_damage_dirtyfb },
+	{ .name = "damage_atomic", .run = scen_damage_atomic },
+	{ .name = "fence", .run = scen_fence },
+	{ .name = "nopin", .run = scen_nopin },
+	{ .name = "unplug", .run = scen_unplug },
+	{ .name = "badinput", .run = scen_badinput },
+	{ .name = "demo", .run = scen_demo, .args = demo_args,
+	  .argspec = " [OUTDIR [NFRAMES]]" },
+	{ .name = NULL },
 };
 
 static void usage(void)
@@ -1121,8 +1274,10 @@ static void usage(void)
 	printf("usage: run as <display>_<scenario>, or usbdisp <display>_<scenario>:\n");
 	for (i = 0; disp_models[i]; i++)
 		for (j = 0; scenarios[j].name; j++)
-			printf("  %s_%s\n", disp_models[i]->name,
-			       scenarios[j].name);
+			printf("  %s_%s%s\n", disp_models[i]->name,
+			       scenarios[j].name,
+			       scenarios[j].argspec ? scenarios[j].argspec :
+			       "");
 }
 
 int main(int argc, char **argv)
@@ -1131,13 +1286,13 @@ int main(int argc, char **argv)
 	const struct disp_model *m;
 	const char *name, *us;
 	struct disp d = { .fd = -1 };
-	int i, ret;
+	int i, ret, arg = 1;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	name = strrchr(argv[0], '/');
 	name = name ? name + 1 : argv[0];
 	if (!strcmp(name, "usbdisp") && argc > 1)
-		name = argv[1];
+		name = argv[arg++];
 	us = strchr(name, '_');
 	m = us ? disp_model_find(name, us - name) : NULL;
 	for (i = 0; m && scenarios[i].name; i++)
@@ -1145,6 +1300,11 @@ int main(int argc, char **argv)
 			s = &scenarios[i];
 	if (!s) {
 		printf("%s: unknown display or scenario\n", name);
+		usage();
+		return KMS_EXIT_FAIL;
+	}
+	if (s->args ? s->args(argc - arg, argv + arg) : argc > arg) {
+		printf("%s: bad arguments\n", name);
 		usage();
 		return KMS_EXIT_FAIL;
 	}
