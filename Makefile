@@ -4,7 +4,7 @@
 # the other targets are their steps. See README.md.
 #
 #   make check                  KUnit + guest tests, "N passed, N failed"
-#   make run                    demo in the guest, frames as PNG in build/out
+#   make run                    demos in the guest, frames as PNG in build/out
 #   make kunit [SUITES="a b"]   KUnit suites (default: tests/kunit/suites)
 #   make guest-test [TESTS="a"] guest tests (default: tests/guest/tests)
 #   make lint                   checkpatch --strict and kernel-doc gate
@@ -31,9 +31,10 @@ guest-kernel: assemble
 	@$(S)/guest-build.sh
 guest-test: guest-kernel
 	@$(S)/guest-run.sh test $(TESTS)
+# the frames also when a demo failed: they show what the devices showed
 run: guest-kernel
-	@$(S)/guest-run.sh run
-	@$(S)/frames-to-png.sh
+	@rc=0; $(S)/guest-run.sh run || rc=$$?; \
+		$(S)/frames-to-png.sh && exit $$rc
 lint: assemble
 	@$(S)/lint.sh
 bench:

@@ -5,7 +5,8 @@
 #
 #   guest-run.sh test [NAME...]   run the guest tests (default: all listed
 #                                 in tests/guest/tests)
-#   guest-run.sh run              run the demo and write PNGs to build/out/
+#   guest-run.sh run              run the demos (vkms, then each emulated USB
+#                                 display); frames for build/out/
 #   guest-run.sh bench            run the benchmark (build/guest-share/bench.csv)
 #
 # The console log goes to build/results/guest-console.log. Every test's
@@ -32,10 +33,12 @@ SHARE=$RUN/guest-share
 CPIO=$RUN/initramfs.cpio
 TEST_TIMEOUT=${TEST_TIMEOUT:-180}
 FRAMES=${FRAMES:-24}
+# frames of the demo on each emulated USB display (udl takes ~4 s a frame)
+USB_FRAMES=${USB_FRAMES:-8}
 mkdir -p "$RES" "$PROGS"
 
 if [ "$MODE" = run ]; then
-	tests=(demo)
+	tests=(demo udl_demo gm12u320_demo gud_demo)
 elif [ "$MODE" = bench ]; then
 	tests=(bench)
 elif [ $# -gt 0 ]; then
@@ -59,8 +62,8 @@ IFS=, ; list="${tests[*]}"; unset IFS
 append="console=ttyS0 panic=-1 oops=panic panic_on_warn=0 loglevel=7"
 append+=" kasan.fault=report vl.timeout=$TEST_TIMEOUT ${GUEST_APPEND:-}"
 if [ "$MODE" = run ]; then
-	append+=" vl.mode=run vl.frames=$FRAMES"
-	budget=$((TEST_TIMEOUT + 300))
+	append+=" vl.mode=run vl.frames=$FRAMES vl.usbframes=$USB_FRAMES"
+	budget=$(( ${#tests[@]} * (TEST_TIMEOUT + 10) + 300))
 elif [ "$MODE" = bench ]; then
 	append+=" vl.mode=bench"
 	budget=$((TEST_TIMEOUT + 300))

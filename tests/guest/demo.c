@@ -5,7 +5,8 @@
  * mmap, one atomic commit shows it, the writeback connector captures the
  * composed output, which is written to OUTDIR/frame-NNN.ppm and compared
  * with the expected pattern.  Prints "frame N: ok" or "frame N: mismatch
- * COUNT" per frame and exits 1 if any frame failed.
+ * COUNT" per frame, then "DEMO vkms: F frames, P pixels checked, M
+ * mismatches", and exits 1 if any frame failed.
  */
 #include <errno.h>
 #include <limits.h>
@@ -28,6 +29,7 @@ int main(int argc, char **argv)
 	int vgem, vkms, ret = KMS_EXIT_SKIP;
 	unsigned long nframes;
 	unsigned int frame, failed = 0;
+	unsigned long mism = 0;
 	char path[PATH_MAX], *end;
 
 	if (argc != 3) {
@@ -72,6 +74,7 @@ int main(int argc, char **argv)
 			goto out;
 		if (bad) {
 			printf("frame %u: mismatch %ld\n", frame, bad);
+			mism += bad;
 			failed++;
 		} else {
 			printf("frame %u: ok\n", frame);
@@ -79,6 +82,8 @@ int main(int argc, char **argv)
 	}
 	printf("%lu frames written to %s, %u mismatching\n", nframes, argv[1],
 	       failed);
+	printf("DEMO vkms: %lu frames, %lu pixels checked, %lu mismatches\n",
+	       nframes, nframes * WIDTH * HEIGHT, mism);
 	ret = failed ? KMS_EXIT_FAIL : KMS_EXIT_PASS;
 out:
 	kms_prime_fb_destroy(&pf);

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # /init of the test guest. Runs the tests named on the kernel command line
-# (vl.tests=a,b,c; each is /tests/bin/NAME) or, with vl.mode=run, the demo,
-# or with vl.mode=bench, the benchmark.
+# (vl.tests=a,b,c; each is /tests/bin/NAME) or, with vl.mode=run, the demo
+# on vkms and then on each emulated USB display, or with vl.mode=bench, the
+# benchmark.
 # Prints "=== TEST NAME" before and "=== RESULT NAME PASS|FAIL rc=N" after
 # each test on the console, where scripts/guest-run.sh reads them; a test
 # that runs past vl.timeout seconds is killed and fails. After the tests a
@@ -52,6 +53,13 @@ run_test() {
 if [ "$MODE" = run ]; then
 	mkdir -p /out/frames
 	run_test demo /tests/bin/demo /out/frames "$(arg vl.frames)"
+	# the same animation on each emulated USB display (usbdisp.c);
+	# vl.usbframes frames each, as many as vkms's by default
+	usbframes=$(arg vl.usbframes)
+	for d in udl gm12u320 gud; do
+		run_test ${d}_demo /tests/bin/${d}_demo /out/frames \
+			"${usbframes:-$(arg vl.frames)}"
+	done
 elif [ "$MODE" = bench ]; then
 	run_test bench /tests/bin/bench /out
 else
