@@ -13,6 +13,9 @@
 #  - a file edited by hand that neither a patch nor the overlay owns is
 #    restored from the base, with a warning.
 # An overlay file must be new: changing an upstream file is a patch's job.
+#
+# VL_SRC=DIR VL_SERIES_UPTO=NNNN assembles DIR with the series up to and
+# including patch NNNN only (make bench builds 6.12's drivers that way).
 . "$(dirname "$0")/lib.sh"
 
 BASE=$BUILD/base
@@ -35,8 +38,14 @@ cd "$SRC"
 [ "$(readlink patches)" = "$TOP/patches" ] || ln -sfn "$TOP/patches" patches
 
 # --- patches -------------------------------------------------------------
-want=$(cd "$TOP/patches" && cat series $(grep -v '^\s*#' series) 2>/dev/null |
-       sha1sum | cut -d' ' -f1)
+want=$(cd "$TOP/patches" && { cat series $(grep -v '^\s*#' series) 2>/dev/null;
+       echo "upto ${VL_SERIES_UPTO:-}"; } | sha1sum | cut -d' ' -f1)
+upto=
+if [ -n "${VL_SERIES_UPTO:-}" ]; then
+	upto=$(grep -v '^\s*#' "$TOP/patches/series" |
+	       grep "^$VL_SERIES_UPTO-" || true)
+	[ -n "$upto" ] || die "no patch $VL_SERIES_UPTO in patches/series"
+fi
 have=$(cat .vl-patches 2>/dev/null || true)
 if [ "$want" != "$have" ]; then
 	touched() {	# every file any applied patch touches, and the new ones
@@ -62,7 +71,7 @@ if [ "$want" != "$have" ]; then
 		fi
 	fi
 	if grep -qv '^\s*#' patches/series 2>/dev/null; then
-		if ! out=$(quilt push -a 2>&1); then
+		if ! out=$(quilt push ${upto:--a} 2>&1); then
 			echo "$out" | tail -n 20 >&2
 			bad=$(echo "$out" | sed -n 's/^Applying patch //p' |
 			      tail -n1)

@@ -1,14 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make bench: build a guest kernel without the debug set (build/guest-bench),
-# run tests/guest/bench.c in it, print the tables and plot the cost against
+# run tests/guest/bench.c in it, then count the wire bytes again on 6.12's
+# udl and gud (build/linux-6.12: the series up to patch 0014, in
+# build/guest-bench-6.12), print the tables and plot the cost against
 # damage area for both paths into build/out/bench-area.png. The tables also
-# go to build/out/bench.txt, the raw figures to build/out/bench.csv.
+# go to build/out/bench.txt, the raw figures to build/out/bench.csv and
+# build/out/wire.csv.
 . "$(dirname "$0")/lib.sh"
 
 "$TOP/scripts/deps.sh" gnuplot-nox
 "$TOP/scripts/fetch-base.sh"
-export GUEST_OUT=$BUILD/guest-bench GUEST_FRAGS=guest VL_INSTANCE=bench
+export GUEST_OUT=$BUILD/guest-bench GUEST_FRAGS="guest bench" VL_INSTANCE=bench
 "$TOP/scripts/guest-build.sh"
 TEST_TIMEOUT=${TEST_TIMEOUT:-1200} "$TOP/scripts/guest-run.sh" bench ||
 	die "the benchmark failed (see $BUILD/inst-bench/results/guest-console.log)"
@@ -17,13 +20,31 @@ RUN=$BUILD/inst-bench
 OUTD=$BUILD/out
 mkdir -p "$OUTD"
 cp "$RUN/guest-share/bench.csv" "$OUTD/bench.csv"
+cp "$RUN/guest-share/wire.csv" "$OUTD/wire.csv"
+tables=$(sed -n '/^=== TEST bench$/,/^=== RESULT bench /p' \
+	"$RUN/results/guest-console.log" | sed '/^== Wire bytes/,$d' |
+	grep -v '^===\|^\[ *[0-9.]*\]\|^using ')
+
+# Wire bytes before the conversion: 6.12's udl and gud, i.e. the series
+# up to patch 0014 only, in a tree and a kernel of their own.
+VL_SRC=$BUILD/linux-6.12 VL_SERIES_UPTO=0014 GUEST_OUT=$BUILD/guest-bench-6.12 \
+	GUEST_FRAGS=guest "$TOP/scripts/guest-build.sh"
+GUEST_OUT=$BUILD/guest-bench-6.12 VL_BENCH=wire,6.12 \
+	TEST_TIMEOUT=${TEST_TIMEOUT:-1200} "$TOP/scripts/guest-run.sh" bench ||
+	die "the wire-bytes run on 6.12's drivers failed (see $RUN/results/guest-console.log)"
+cat "$RUN/guest-share/wire.csv" >> "$OUTD/wire.csv"
 {
 	echo "# make bench, $(date -u +%Y-%m-%d), $(nproc) CPUs:" \
 		"$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)," \
 		"guest: QEMU TCG x86_64, no debug options"
-	sed -n '/^=== TEST bench$/,/^=== RESULT bench /p' \
-		"$RUN/results/guest-console.log" |
-		grep -v '^===\|^\[ *[0-9.]*\]'
+	echo "$tables"
+	echo
+	echo "== Wire bytes on the bulk endpoint for one 64x64 damage clip (median of 7 updates) =="
+	awk -F, '{ b[$2] = b[$2] " " $1 "=" $3 }
+		 END { for (d in b) print d ":" b[d] }' "$OUTD/wire.csv" |
+		sort | awk '{ printf "%-6s", $1;
+			      for (i = 2; i <= NF; i++) printf " %18s", $i;
+			      print "" }'
 } > "$OUTD/bench.txt"
 cat "$OUTD/bench.txt"
 

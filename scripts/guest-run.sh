@@ -65,7 +65,7 @@ if [ "$MODE" = run ]; then
 	append+=" vl.mode=run vl.frames=$FRAMES vl.usbframes=$USB_FRAMES"
 	budget=$(( ${#tests[@]} * (TEST_TIMEOUT + 10) + 300))
 elif [ "$MODE" = bench ]; then
-	append+=" vl.mode=bench"
+	append+=" vl.mode=bench${VL_BENCH:+ vl.bench=$VL_BENCH}"
 	budget=$((TEST_TIMEOUT + 300))
 else
 	append+=" vl.tests=$list"

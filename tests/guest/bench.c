@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench [OUTDIR]: drive the in-kernel benchmark of the GEM damage-blit
- * helper (drivers/gpu/drm/drm_gem_blit_bench.c) over vgem buffers
- * exported as dma-bufs, print the tables and write every measurement to
- * OUTDIR/bench.csv (default /out) for the host to plot.
+ * bench [OUTDIR [wire LABEL]]: drive the in-kernel benchmark of the GEM
+ * damage-blit helper (drivers/gpu/drm/drm_gem_blit_bench.c) over vgem
+ * buffers exported as dma-bufs, print the tables and write every
+ * measurement to OUTDIR/bench.csv (default /out) for the host to plot;
+ * then count the bytes that udl and gud send over USB for the same small
+ * damage. With "wire LABEL", only the latter, appended to
+ * OUTDIR/wire.csv under LABEL (make bench runs it on 6.12's drivers too).
  *
  * Each figure is the median over repeated updates of one kernel run; all
  * figures come from the same boot, so their ratios are meaningful even
@@ -17,7 +20,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "lib/disp.h"
 #include "lib/kms.h"
+#include "vusb.h"
 
 #define BENCH_RUN	"/sys/kernel/debug/drm_gem_blit_bench/run"
 
@@ -218,6 +223,125 @@ static int scaling(struct buf *bufs)
 	return 0;
 }
 
+#define WIRE_UPDATES	7
+
+/* Draw @img into the framebuffer inside @r only. */
+static void wire_draw(struct disp *d, struct kms_dumb *buf,
+		      const uint32_t *img, const struct drm_mode_rect *r,
+		      uint32_t *next)
+{
+	int y;
+
+	memcpy(next, d->fbimg, (size_t)d->w * d->h * 4);
+	for (y = r->y1; y < r->y2; y++)
+		memcpy(next + (size_t)y * d->w + r->x1,
+		       img + (size_t)y * d->w + r->x1,
+		       (size_t)(r->x2 - r->x1) * 4);
+	disp_draw(d, buf->map, buf->pitch, next);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Bulk bytes that the display's driver sends for one 64x64 damage clip,
+ * after a full frame: the median over WIRE_UPDATES updates at different
+ * places, each shown exactly before the next.
+ */
+static int wire_one(const char *name, const char *label, FILE *out)
+{
+	const struct disp_model *m = disp_model_find(name, strlen(name));
+	struct disp d = { .fd = -1 };
+	struct kms_dumb buf = { };
+	uint64_t bytes[WIRE_UPDATES];
+	uint32_t *img = NULL, *next = NULL;
+	uint32_t fb = 0;
+	unsigned int i;
+	int ret;
+
+	ret = m ? disp_plug(&d, m, "wire") : KMS_EXIT_FAIL;
+	if (ret)
+		goto out;
+	ret = KMS_EXIT_FAIL;
+	next = malloc((size_t)d.w * d.h * 4);
+	img = disp_pattern(&d, 0);
+	if (!next || !img || kms_dumb_create(d.fd, d.w, d.h, 32, &buf) ||
+	    kms_dumb_map(&buf) ||
+	    kms_add_fb_xrgb(d.fd, d.w, d.h, buf.handle, buf.pitch, &fb))
+		goto out;
+	disp_draw(&d, buf.map, buf.pitch, img);
+	if (disp_modeset(&d, fb))
+		goto out;
+	disp_expect_all(&d, img);
+	if (disp_wait(&d, fb, "wire-full"))
+		goto out;
+
+	for (i = 0; i < WIRE_UPDATES; i++) {
+		int x = 32 + (i * 80) % (d.w - 128);
+		int y = 32 + (i * 48) % (d.h - 128);
+		struct drm_mode_rect r = { x, y, x + 64, y + 64 };
+		uint64_t before;
+
+		free(img);
+		img = disp_pattern(&d, i + 1);
+		if (!img)
+			goto out;
+		wire_draw(&d, &buf, img, &r, next);
+		usleep(200000);	/* let the previous update's tail arrive */
+		before = vusb_out_bytes(m->usb(d.emu));
+		if (disp_dirty(&d, fb, &r, 1, true))
+			goto out;
+		disp_expect_rects(&d, next, &r, 1);
+		if (disp_wait(&d, fb, "wire-update"))
+			goto out;
+		usleep(200000);
+		bytes[i] = vusb_out_bytes(m->usb(d.emu)) - before;
+	}
+	qsort(bytes, WIRE_UPDATES, sizeof(bytes[0]), cmp_u64);
+	printf("WIRE %s %s: %llu bytes on the bulk endpoint per 64x64 update (median of %d; min %llu, max %llu)\n",
+	       name, label, (unsigned long long)bytes[WIRE_UPDATES / 2],
+	       WIRE_UPDATES, (unsigned long long)bytes[0],
+	       (unsigned long long)bytes[WIRE_UPDATES - 1]);
+	fprintf(out, "%s,%s,%llu\n", label, name,
+		(unsigned long long)bytes[WIRE_UPDATES / 2]);
+	ret = KMS_EXIT_PASS;
+out:
+	if (fb)
+		drmModeRmFB(d.fd, fb);
+	kms_dumb_destroy(&buf);
+	free(img);
+	free(next);
+	if (d.emu && disp_unplug(&d) && !ret)
+		ret = KMS_EXIT_FAIL;
+	disp_free(&d);
+	return ret;
+}
+
+static int wire(const char *outdir, const char *label)
+{
+	static const char *const names[] = { "udl", "gud" };
+	char path[256];
+	unsigned int i;
+	FILE *out;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "%s/wire.csv", outdir);
+	out = fopen(path, "a");
+	if (!out) {
+		printf("cannot write %s: %s\n", path, strerror(errno));
+		return KMS_EXIT_FAIL;
+	}
+	printf("\n== Wire bytes: one 64x64 damage clip after a full frame ==\n");
+	for (i = 0; i < 2 && !ret; i++)
+		ret = wire_one(names[i], label, out);
+	fclose(out);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	const char *outdir = argc > 1 ? argv[1] : "/out";
@@ -225,6 +349,10 @@ int main(int argc, char **argv)
 	char path[256];
 	int vgem, ret = KMS_EXIT_FAIL;
 	unsigned int i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 3 && !strcmp(argv[2], "wire"))
+		return wire(outdir, argv[3]);
 
 	snprintf(path, sizeof(path), "%s/bench.csv", outdir);
 	csv = fopen(path, "w");
@@ -243,7 +371,7 @@ int main(int argc, char **argv)
 
 	if (fixed_cost(bufs) || throughput(bufs) || scaling(bufs))
 		goto out;
-	ret = KMS_EXIT_PASS;
+	ret = wire(outdir, "helper");
 out:
 	for (i = 0; i < NBUFS; i++)
 		buf_destroy(&bufs[i]);

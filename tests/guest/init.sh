@@ -61,7 +61,7 @@ if [ "$MODE" = run ]; then
 			"${usbframes:-$(arg vl.frames)}"
 	done
 elif [ "$MODE" = bench ]; then
-	run_test bench /tests/bin/bench /out
+	run_test bench /tests/bin/bench /out $(arg vl.bench | tr , ' ')
 else
 	for t in $TESTS; do
 		if [ -x "/tests/bin/$t" ]; then

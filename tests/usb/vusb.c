@@ -323,12 +323,25 @@ static void *ep_reader(void *arg)
 				       ep->addr, strerror(errno));
 			break;
 		}
+		__atomic_add_fetch(&ep->out_bytes, ret, __ATOMIC_RELAXED);
 		if (ep->out)
 			ep->out(dev, idx, io->data, ret,
 				(uint32_t)ret < ep->read_size);
 	}
 	free(io);
 	return NULL;
+}
+
+uint64_t vusb_out_bytes(struct vusb_dev *dev)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < dev->neps; i++)
+		if (!(dev->eps[i].addr & USB_DIR_IN))
+			n += __atomic_load_n(&dev->eps[i].out_bytes,
+					     __ATOMIC_RELAXED);
+	return n;
 }
 
 static void disable_eps(struct vusb_dev *dev)

@@ -83,6 +83,7 @@ struct vusb_ep {
 	pthread_t thread;
 	bool thread_running;
 	volatile bool stop;
+	uint64_t out_bytes;	/* OUT: bytes received, across restarts */
 };
 
 struct vusb_dev {
@@ -131,6 +132,9 @@ int vusb_start(struct vusb_dev *dev, const char *udc);
  * started again (plugged in as a new device).
  */
 void vusb_stop(struct vusb_dev *dev);
+
+/* Bytes received on all OUT endpoints since the device was set up. */
+uint64_t vusb_out_bytes(struct vusb_dev *dev);
 
 /* Send @len bytes on IN endpoint @ep_index; blocks until the host reads. */
 int vusb_ep_write(struct vusb_dev *dev, int ep_index, const void *data,
