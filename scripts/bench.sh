@@ -54,7 +54,7 @@ awk -F, '$1 == "area" && $2 == "new" { print $6 * $7 * $8, $10 / 1000 }' \
 awk -F, '$1 == "area" && $2 == "old" { print $6 * $7 * $8, $10 / 1000 }' \
 	"$OUTD/bench.csv" > "$RUN/area-old.dat"
 gnuplot <<GP
-set terminal pngcairo size 800,500
+set terminal pngcairo size 800,500 noenhanced
 set output "$OUTD/bench-area.png"
 set title "One damage clip on a PRIME-imported 1920x1080 XRGB8888 buffer"
 set xlabel "damaged pixels"
