@@ -52,7 +52,10 @@
  * can deadlock, which is why the dma-fence signalling annotations forbid
  * it. In the prepare phase nothing has been published yet, so locking and
  * waiting are allowed, and an interrupted wait returns to userspace. The
- * commit tail then only sends the staging buffer to the device.
+ * commit tail then only sends the staging buffer to the device. The price:
+ * a nonblocking commit whose framebuffer still has unsignalled write
+ * fences waits for them in the ioctl, where the shadow-plane path waited
+ * in the commit tail.
  *
  * If no clip is damaged, drm_gem_fb_blit_damage() returns at once, without
  * locking or mapping anything.
