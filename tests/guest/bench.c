@@ -124,36 +124,10 @@ static const unsigned int sizes[NBUFS][2] = {
 	{ 1280, 720 }, { 1920, 1080 }, { 2560, 1440 }, { 3840, 2160 },
 };
 
-#define FIXED_ITERS	41
+#define FIXED_ITERS	15
 #define FULL_ITERS	5
 
-static int fixed_cost(struct buf *bufs)
-{
-	struct result rn[NBUFS], ro[NBUFS];
-	unsigned int i;
-
-	printf("\n== Per-update fixed cost: one 64x64 clip, XRGB8888, vgem buffer imported through PRIME ==\n");
-	printf("%-10s %14s %16s %8s\n", "buffer", "helper (us)",
-	       "6.12 path (us)", "6.12/new");
-	for (i = 0; i < NBUFS; i++) {
-		if (run(&bufs[i], "new", "xrgb8888", 1, 64, 64, FIXED_ITERS,
-			"fixed", &rn[i]) ||
-		    run(&bufs[i], "old", "xrgb8888", 1, 64, 64, FIXED_ITERS,
-			"fixed", &ro[i]))
-			return -1;
-		printf("%4ux%-5u %14.1f %16.1f %7.1fx\n", bufs[i].w, bufs[i].h,
-		       us(rn[i].median_ns), us(ro[i].median_ns),
-		       (double)ro[i].median_ns / rn[i].median_ns);
-	}
-	printf("flatness, 3840x2160 / 1920x1080: helper %.2f, 6.12 path %.2f\n",
-	       (double)rn[B2160].median_ns / rn[B1080].median_ns,
-	       (double)ro[B2160].median_ns / ro[B1080].median_ns);
-	printf("RESULT fixed_4k_ratio %.2f\n",
-	       (double)ro[B2160].median_ns / rn[B2160].median_ns);
-	printf("RESULT flat_4k_1080p %.2f\n",
-	       (double)rn[B2160].median_ns / rn[B1080].median_ns);
-	return 0;
-}
+#define ROUNDS		7
 
 static int cmp_ull(const void *a, const void *b)
 {
@@ -163,35 +137,96 @@ static int cmp_ull(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-#define FULL_ROUNDS	7
 
 /*
- * Full frames are long enough for the emulated guest's noise to matter:
- * the three paths take turns, FULL_ROUNDS times, and each figure is the
- * median of the rounds' medians, so that they share the same conditions.
+ * The emulated guest's speed drifts, so the paths take turns, ROUNDS
+ * times, and each figure is the median of the rounds' medians: they share
+ * the same conditions.
  */
-static int full_frame(struct buf *b, const char *fmt, struct result *rn,
-		      struct result *ro, struct result *rm)
+static double median_d(double *v, unsigned int n)
 {
-	unsigned long long tn[FULL_ROUNDS], to[FULL_ROUNDS], tm[FULL_ROUNDS];
+	unsigned int i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			double t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v[n / 2];
+}
+
+/*
+ * The emulated guest's speed drifts with the host's load, so the paths
+ * take turns, ROUNDS times: each time figure is the median of the rounds'
+ * medians, and each ratio the median of the ratios within a round, whose
+ * measurements ran back to back.
+ */
+static int rounds(struct buf *b, const char *fmt, unsigned int nclips,
+		  unsigned int cw, unsigned int ch, unsigned int iters,
+		  const char *table, struct result *rn, struct result *ro,
+		  struct result *rm, double *new_per_copy)
+{
+	unsigned long long tn[ROUNDS], to[ROUNDS], tm[ROUNDS];
+	double q[ROUNDS];
 	unsigned int r;
 
-	for (r = 0; r < FULL_ROUNDS; r++) {
-		if (run(b, "new", fmt, 1, b->w, b->h, FULL_ITERS, "full", rn) ||
-		    run(b, "memcpy", fmt, 1, b->w, b->h, FULL_ITERS, "full",
-			rm) ||
-		    run(b, "old", fmt, 1, b->w, b->h, FULL_ITERS, "full", ro))
+	for (r = 0; r < ROUNDS; r++) {
+		if (run(b, "new", fmt, nclips, cw, ch, iters, table, rn) ||
+		    run(b, "memcpy", fmt, nclips, cw, ch, iters, table, rm) ||
+		    run(b, "old", fmt, nclips, cw, ch, iters, table, ro))
 			return -1;
 		tn[r] = rn->median_ns;
 		tm[r] = rm->median_ns;
 		to[r] = ro->median_ns;
+		q[r] = (double)tm[r] / tn[r];
 	}
-	qsort(tn, FULL_ROUNDS, sizeof(tn[0]), cmp_ull);
-	qsort(tm, FULL_ROUNDS, sizeof(tm[0]), cmp_ull);
-	qsort(to, FULL_ROUNDS, sizeof(to[0]), cmp_ull);
-	rn->median_ns = tn[FULL_ROUNDS / 2];
-	rm->median_ns = tm[FULL_ROUNDS / 2];
-	ro->median_ns = to[FULL_ROUNDS / 2];
+	qsort(tn, ROUNDS, sizeof(tn[0]), cmp_ull);
+	qsort(tm, ROUNDS, sizeof(tm[0]), cmp_ull);
+	qsort(to, ROUNDS, sizeof(to[0]), cmp_ull);
+	rn->median_ns = tn[ROUNDS / 2];
+	rm->median_ns = tm[ROUNDS / 2];
+	ro->median_ns = to[ROUNDS / 2];
+	if (new_per_copy)
+		*new_per_copy = median_d(q, ROUNDS);
+	return 0;
+}
+
+static int fixed_cost(struct buf *bufs)
+{
+	unsigned long long tn[NBUFS][ROUNDS], to[NBUFS][ROUNDS];
+	double ratio[NBUFS][ROUNDS], flat[ROUNDS], flat_old[ROUNDS];
+	struct result rn, ro;
+	unsigned int i, r;
+
+	printf("\n== Per-update fixed cost: one 64x64 clip, XRGB8888, vgem buffer imported through PRIME; median of %d rounds over all sizes ==\n",
+	       ROUNDS);
+	for (r = 0; r < ROUNDS; r++) {
+		for (i = 0; i < NBUFS; i++) {
+			if (run(&bufs[i], "new", "xrgb8888", 1, 64, 64,
+				FIXED_ITERS, "fixed", &rn) ||
+			    run(&bufs[i], "old", "xrgb8888", 1, 64, 64,
+				FIXED_ITERS, "fixed", &ro))
+				return -1;
+			tn[i][r] = rn.median_ns;
+			to[i][r] = ro.median_ns;
+			ratio[i][r] = (double)to[i][r] / tn[i][r];
+		}
+		flat[r] = (double)tn[B2160][r] / tn[B1080][r];
+		flat_old[r] = (double)to[B2160][r] / to[B1080][r];
+	}
+	printf("%-10s %14s %16s %8s\n", "buffer", "helper (us)",
+	       "6.12 path (us)", "6.12/new");
+	for (i = 0; i < NBUFS; i++) {
+		qsort(tn[i], ROUNDS, sizeof(tn[i][0]), cmp_ull);
+		qsort(to[i], ROUNDS, sizeof(to[i][0]), cmp_ull);
+		printf("%4ux%-5u %14.1f %16.1f %7.1fx\n", bufs[i].w, bufs[i].h,
+		       us(tn[i][ROUNDS / 2]), us(to[i][ROUNDS / 2]),
+		       median_d(ratio[i], ROUNDS));
+	}
+	printf("flatness, 3840x2160 / 1920x1080: helper %.2f, 6.12 path %.2f\n",
+	       median_d(flat, ROUNDS), median_d(flat_old, ROUNDS));
 	return 0;
 }
 
@@ -201,23 +236,22 @@ static int throughput(struct buf *bufs)
 	static const unsigned int which[] = { B1080, B2160 };
 	struct result rn, rm, ro;
 	unsigned int i, f;
+	double q;
 
 	printf("\n== Full-frame copy throughput (MB/s of source read; median of %d alternating rounds) ==\n",
-	       FULL_ROUNDS);
+	       ROUNDS);
 	printf("%-10s %-9s %10s %10s %10s %10s\n", "buffer", "to",
 	       "helper", "6.12 path", "copy only", "new/copy");
 	for (i = 0; i < 2; i++) {
 		struct buf *b = &bufs[which[i]];
 
 		for (f = 0; f < 2; f++) {
-			if (full_frame(b, fmts[f], &rn, &ro, &rm))
+			if (rounds(b, fmts[f], 1, b->w, b->h, FULL_ITERS, "full",
+				   &rn, &ro, &rm, &q))
 				return -1;
 			printf("%4ux%-5u %-9s %10.0f %10.0f %10.0f %9.2fx\n",
 			       b->w, b->h, fmts[f], mbps(&rn), mbps(&ro),
-			       mbps(&rm), mbps(&rn) / mbps(&rm));
-			if (f == 0)
-				printf("RESULT full_xrgb_vs_memcpy_%ux%u %.2f\n",
-				       b->w, b->h, mbps(&rn) / mbps(&rm));
+			       mbps(&rm), q);
 		}
 	}
 	return 0;
