@@ -438,9 +438,8 @@ int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
 	};
 	struct drm_framebuffer *fb = state->fb;
 	struct drm_gem_blit_plane_state *old;
-	struct drm_atomic_helper_damage_iter iter;
 	struct drm_plane_state *old_state;
-	struct drm_rect clip, full;
+	struct drm_rect full;
 	bool fits = true;
 	unsigned int i, b;
 	int ret;
@@ -456,22 +455,8 @@ int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
 	old = to_drm_gem_blit_plane_state(old_state);
 	walk.old_state = old_state;
 
-	/* The bounding box of this commit's damage. */
-	drm_rect_init(&blit->copied, 0, 0, 0, 0);
-	drm_atomic_helper_damage_iter_init(&iter, old_state, state);
-	drm_atomic_for_each_plane_damage(&iter, &clip) {
-		if (drm_rect_visible(&blit->copied)) {
-			blit->copied.x1 = min(blit->copied.x1, clip.x1);
-			blit->copied.y1 = min(blit->copied.y1, clip.y1);
-			blit->copied.x2 = max(blit->copied.x2, clip.x2);
-			blit->copied.y2 = max(blit->copied.y2, clip.y2);
-		} else {
-			blit->copied = clip;
-		}
-	}
-
 	/* Nothing changed: read the current state's buffer, write nothing. */
-	if (!drm_rect_visible(&blit->copied)) {
+	if (!drm_atomic_helper_damage_merged(old_state, state, &blit->copied)) {
 		b = old->buf;
 		for (i = 0; i < fb->format->num_planes; i++)
 			if (staging->size[b][i] < drm_gem_blit_plane_size(fb, i))
