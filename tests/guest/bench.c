@@ -137,23 +137,17 @@ static int cmp_ull(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
 
-/*
- * The emulated guest's speed drifts, so the paths take turns, ROUNDS
- * times, and each figure is the median of the rounds' medians: they share
- * the same conditions.
- */
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts @v. */
 static double median_d(double *v, unsigned int n)
 {
-	unsigned int i, j;
-
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			double t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
+	qsort(v, n, sizeof(*v), cmp_double);
 	return v[n / 2];
 }
 
@@ -310,13 +304,6 @@ static void wire_draw(struct disp *d, struct kms_dumb *buf,
 	disp_draw(d, buf->map, buf->pitch, next);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Bulk bytes that the display's driver sends for one 64x64 damage clip,
  * after a full frame: the median over WIRE_UPDATES updates at different
@@ -327,7 +314,7 @@ static int wire_one(const char *name, const char *label, FILE *out)
 	const struct disp_model *m = disp_model_find(name, strlen(name));
 	struct disp d = { .fd = -1 };
 	struct kms_dumb buf = { };
-	uint64_t bytes[WIRE_UPDATES];
+	unsigned long long bytes[WIRE_UPDATES];
 	uint32_t *img = NULL, *next = NULL;
 	uint32_t fb = 0;
 	unsigned int i;
@@ -371,13 +358,13 @@ static int wire_one(const char *name, const char *label, FILE *out)
 		usleep(200000);
 		bytes[i] = vusb_out_bytes(m->usb(d.emu)) - before;
 	}
-	qsort(bytes, WIRE_UPDATES, sizeof(bytes[0]), cmp_u64);
+	qsort(bytes, WIRE_UPDATES, sizeof(bytes[0]), cmp_ull);
 	printf("WIRE %s %s: %llu bytes on the bulk endpoint per 64x64 update (median of %d; min %llu, max %llu)\n",
-	       name, label, (unsigned long long)bytes[WIRE_UPDATES / 2],
-	       WIRE_UPDATES, (unsigned long long)bytes[0],
-	       (unsigned long long)bytes[WIRE_UPDATES - 1]);
+	       name, label, bytes[WIRE_UPDATES / 2],
+	       WIRE_UPDATES, bytes[0],
+	       bytes[WIRE_UPDATES - 1]);
 	fprintf(out, "%s,%s,%llu\n", label, name,
-		(unsigned long long)bytes[WIRE_UPDATES / 2]);
+		bytes[WIRE_UPDATES / 2]);
 	ret = KMS_EXIT_PASS;
 out:
 	if (fb)
