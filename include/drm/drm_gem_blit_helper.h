@@ -9,6 +9,7 @@
 #include <drm/drm_gem_atomic_helper.h>
 #include <drm/drm_rect.h>
 
+struct drm_device;
 struct drm_framebuffer;
 struct drm_plane;
 struct drm_plane_state;
@@ -41,37 +42,36 @@ int drm_gem_fb_blit_damage(struct drm_plane_state *old_state,
 			   struct drm_plane_state *new_state,
 			   drm_gem_blit_clip_func blit, void *priv);
 
-struct drm_gem_blit_staging;
+struct drm_gem_blit_buffer;
 
 /**
  * struct drm_gem_blit_plane_state - plane state with a staging copy
  *
  * A &drm_shadow_plane_state whose &drm_shadow_plane_state.data does not map
- * the framebuffer, but a staging copy of its visible area in system memory,
- * brought up to date in the prepare phase by drm_gem_blit_begin_fb_access().
- * The staging copy has the framebuffer's format and pitches, so that the
- * driver's &drm_plane_helper_funcs.atomic_update converts from @base.data,
- * clip by clip of the damage iterator or any other part of the plane's
- * source rectangle, exactly as with shadow planes, without any locking.
+ * the framebuffer, but a staging copy of the plane's source rectangle in
+ * system memory, brought up to date in the prepare phase by
+ * drm_gem_blit_begin_fb_access(). The staging copy has the framebuffer's
+ * format and pitches, so that the driver's
+ * &drm_plane_helper_funcs.atomic_update converts from @base.data, clip by
+ * clip of the damage iterator or any other part of the plane's source
+ * rectangle, exactly as with shadow planes, without any locking. It may be
+ * read until the commit signals hw_done, and not later; see DOC: staging.
  */
 struct drm_gem_blit_plane_state {
 	/** @base: shadow plane state; its data points into the staging copy */
 	struct drm_shadow_plane_state base;
 
-	/** @staging: the plane's two staging buffers, shared by its states */
-	struct drm_gem_blit_staging *staging;
+	/** @buffer: the staging buffer this state reads, or NULL */
+	struct drm_gem_blit_buffer *buffer;
 
-	/** @buf: which of the two buffers this state copies into */
-	unsigned int buf;
-
-	/** @seq: number of the copy into @buf that this state reads */
+	/** @seq: number of the copy in @buffer that this state reads */
 	u64 seq;
 
-	/**
-	 * @copied: bounding box of the damage that this state's commit
-	 * copied, which the other buffer still misses
-	 */
-	struct drm_rect copied;
+	/** @copied: bytes this state's commit copied into @buffer */
+	size_t copied;
+
+	/** @total: bytes copied into the plane's staging buffers since reset */
+	u64 total;
 };
 
 static inline struct drm_gem_blit_plane_state *
@@ -84,8 +84,8 @@ to_drm_gem_blit_plane_state(struct drm_plane_state *state)
 void __drm_gem_blit_duplicate_plane_state(struct drm_plane *plane,
 					  struct drm_gem_blit_plane_state *new);
 void __drm_gem_blit_destroy_plane_state(struct drm_gem_blit_plane_state *state);
-int __drm_gem_blit_reset_plane(struct drm_plane *plane,
-			       struct drm_gem_blit_plane_state *state);
+void __drm_gem_blit_reset_plane(struct drm_plane *plane,
+				struct drm_gem_blit_plane_state *state);
 
 void drm_gem_blit_reset_plane(struct drm_plane *plane);
 struct drm_plane_state *drm_gem_blit_duplicate_plane_state(struct drm_plane *plane);
@@ -93,6 +93,7 @@ void drm_gem_blit_destroy_plane_state(struct drm_plane *plane,
 				      struct drm_plane_state *state);
 int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
 				 struct drm_plane_state *state);
+void drm_gem_blit_debugfs_init(struct drm_device *dev);
 
 /**
  * DRM_GEM_BLIT_PLANE_FUNCS - plane functions for staging-copy planes
@@ -109,8 +110,8 @@ int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
  *
  * Initializes &struct drm_plane_helper_funcs to copy the damage into the
  * staging buffer in &drm_plane_helper_funcs.begin_fb_access. There is
- * nothing to release in end_fb_access: the staging buffers stay with the
- * plane.
+ * nothing to release in end_fb_access: the staging buffer stays with the
+ * plane's states.
  */
 #define DRM_GEM_BLIT_PLANE_HELPER_FUNCS \
 	.begin_fb_access = drm_gem_blit_begin_fb_access

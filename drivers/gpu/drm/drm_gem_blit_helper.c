@@ -6,14 +6,19 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/once_lite.h>
+#include <linux/seq_file.h>
 
 #include <drm/drm_atomic.h>
 #include <drm/drm_damage_helper.h>
+#include <drm/drm_debugfs.h>
+#include <drm/drm_device.h>
 #include <drm/drm_exec.h>
+#include <drm/drm_fourcc.h>
 #include <drm/drm_framebuffer.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_gem_blit_helper.h>
 #include <drm/drm_gem_framebuffer_helper.h>
+#include <drm/drm_modeset_lock.h>
 #include <drm/drm_plane.h>
 #include <drm/drm_print.h>
 #include <drm/drm_rect.h>
@@ -32,9 +37,10 @@
  *    reservation lock (the exporter may take it);
  * 2. lock all reservations together with &drm_exec, backing off on
  *    contention; an object used by several color planes is locked and
- *    mapped once;
- * 3. wait for the objects' implicit write fences, so that the copy never
- *    shows a frame the producer has not finished;
+ *    mapped once, and objects that share one reservation lock it once;
+ * 3. wait for the native objects' implicit write fences, so that the copy
+ *    never shows a frame the producer has not finished (for imported
+ *    objects, dma_buf_begin_cpu_access() in step 1 has waited for them);
  * 4. map each object with drm_gem_vmap_local(); an object whose memory
  *    manager or exporter has no short-term mapping falls back to the
  *    pinning drm_gem_vmap() for the duration of the copy;
@@ -222,7 +228,8 @@ static int drm_gem_blit_fb(struct drm_framebuffer *fb,
 		objs[i].cpu_access = true;
 	}
 
-	drm_exec_init(&exec, DRM_EXEC_INTERRUPTIBLE_WAIT, n);
+	drm_exec_init(&exec, DRM_EXEC_INTERRUPTIBLE_WAIT |
+		      DRM_EXEC_IGNORE_DUPLICATES, n);
 	drm_exec_until_all_locked(&exec) {
 		for (i = 0; i < n; i++) {
 			ret = drm_exec_lock_obj(&exec, objs[i].obj);
@@ -233,6 +240,8 @@ static int drm_gem_blit_fb(struct drm_framebuffer *fb,
 	}
 
 	for (i = 0; i < n; i++) {
+		if (objs[i].obj->import_attach)
+			continue;
 		lret = dma_resv_wait_timeout(objs[i].obj->resv,
 					     DMA_RESV_USAGE_WRITE, true,
 					     MAX_SCHEDULE_TIMEOUT);
@@ -315,97 +324,240 @@ EXPORT_SYMBOL(drm_gem_fb_blit_damage);
  * provides the staging step: DRM_GEM_BLIT_PLANE_FUNCS and
  * DRM_GEM_BLIT_PLANE_HELPER_FUNCS make the plane copy its damage out of the
  * framebuffer in begin_fb_access, with drm_gem_fb_blit_damage(), into a
- * staging buffer laid out like the framebuffer, and point
- * &drm_shadow_plane_state.data at it. A driver converting from shadow
- * planes changes its plane funcs and helper funcs and nothing in
- * atomic_update.
+ * staging buffer in system memory, and point &drm_shadow_plane_state.data
+ * at it. A driver converting from shadow planes changes its plane funcs
+ * and helper funcs and nothing in atomic_update.
  *
- * The staging buffer of a state holds the whole visible part of the
- * framebuffer (the plane's source rectangle), not only the damage, so that
- * the driver may read any of it: a merged damage rectangle, or the whole
- * plane for a device that needs full updates. To keep that cheap, a commit
- * copies its own damage and the previous commit's damage, which the buffer
- * missed, and the whole plane only when the buffer's content cannot be
- * trusted (a new framebuffer, a failed or skipped commit, a grown buffer).
- * A commit without damage copies nothing and shares the current state's
- * buffer.
+ * The staging buffer mirrors what the plane shows: the plane's source
+ * rectangle, with the framebuffer's format and pitches, so that the pixel
+ * at (x, y) of color plane i is at x * cpp + y * pitch bytes from
+ * &drm_shadow_plane_state.data[i], as for a mapping of the framebuffer.
+ * Only the rows and columns of the source rectangle are backed by memory:
+ * the driver may read any part of the source rectangle (a merged damage
+ * rectangle, or all of it for a device that needs full updates), and
+ * nothing outside of it.
  *
- * Each plane has two staging buffers, used alternately: a commit copies into
- * the buffer that the plane's current state does not use. That buffer was
- * last read by the commit before the current one, whose atomic_update has
- * completed: the current commit's swap waited for its hw_done, and a new
- * commit cannot reach its prepare phase before that swap, as both hold the
- * plane's modeset lock. The buffers grow with the framebuffer and are freed
- * with the last plane state.
+ * Damage is relative to what the plane shows, whichever framebuffer that
+ * came from (see drm_atomic_helper_damage_iter_init()). So a commit copies
+ * its damage clips and nothing else, also when it flips to another
+ * framebuffer. It copies the whole source rectangle only when the buffer
+ * does not hold what the plane shows: on the first commit, after a failed
+ * commit, or when the source rectangle, the format or the pitches change.
+ * A commit without damage copies nothing and shares the buffer.
+ *
+ * The reader rule. Each plane has one staging buffer. Its content is read
+ * by the driver's atomic_update, and by nothing after
+ * drm_atomic_helper_commit_hw_done() for that commit: a driver that sends
+ * the data later, from a worker, copies what it needs in atomic_update
+ * (gud's asynchronous flush, gm12u320's frame buffer do that). Before it
+ * writes into the buffer, begin_fb_access waits until the commit that
+ * installed the plane's current state has signalled hw_done, which
+ * drm_atomic_helper_swap_state() waits for in the same ioctl anyway.
+ * That rule does not fit drivers that read the framebuffer after hw_done,
+ * such as vkms, whose composer reads the planes at every vblank, and which
+ * show writes into a displayed buffer without a commit (live scanout):
+ * they keep a mapping of the framebuffer from prepare_fb to cleanup_fb.
+ *
+ * Memory: the buffer takes the source rectangle's rows times the pitch of
+ * each color plane, charged to the caller's memory cgroup. A commit that
+ * needs a larger buffer, or one less than half the size, allocates a new
+ * one; the old one is freed with the last state that reads it. A disabled
+ * plane holds no buffer. A buffer larger than INT_MAX bytes is refused with
+ * -E2BIG, and the commit fails.
+ *
+ * Where a nonblocking commit waits: begin_fb_access runs in the ioctl, with
+ * the plane's modeset locks held. For imported framebuffers it waits in
+ * dma_buf_begin_cpu_access() for the exporter's write fences, for native
+ * ones under the reservation locks, and then copies the damage. A
+ * nonblocking commit on a framebuffer that the producer is still rendering
+ * therefore returns only when rendering is done; the shadow-plane helpers
+ * waited for the same fences in the commit tail instead.
  */
 
-struct drm_gem_blit_staging {
+struct drm_gem_blit_buffer {
 	struct kref ref;
-	void *vaddr[2][DRM_FORMAT_MAX_PLANES];
-	size_t size[2][DRM_FORMAT_MAX_PLANES];
-	/*
-	 * Each buffer mirrors the framebuffer @fb[b] as of the copy numbered
-	 * @seq[b] (0: nothing trustworthy); copies are numbered from @next.
-	 * Only compared, never dereferenced: @fb[b] holds no reference.
-	 */
-	const struct drm_framebuffer *fb[2];
-	u64 seq[2];
+	void *vaddr;
+	size_t size;
+	/* What the content is a copy of; compared with each new state. */
+	const struct drm_format_info *format;
+	unsigned int pitches[DRM_FORMAT_MAX_PLANES];
+	struct drm_rect rect;		/* source rectangle, whole pixels */
+	size_t offsets[DRM_FORMAT_MAX_PLANES];	/* of each color plane */
+	/* The content is what the state numbered @seq shows (0: nothing). */
+	u64 seq;
 	u64 next;
 };
 
-static void drm_gem_blit_staging_release(struct kref *ref)
+static void drm_gem_blit_buffer_release(struct kref *ref)
 {
-	struct drm_gem_blit_staging *staging =
-		container_of(ref, struct drm_gem_blit_staging, ref);
-	unsigned int b, i;
+	struct drm_gem_blit_buffer *buf =
+		container_of(ref, struct drm_gem_blit_buffer, ref);
 
-	for (b = 0; b < 2; b++)
-		for (i = 0; i < DRM_FORMAT_MAX_PLANES; i++)
-			kvfree(staging->vaddr[b][i]);
-	kfree(staging);
+	kvfree(buf->vaddr);
+	kfree(buf);
 }
 
-static void drm_gem_blit_staging_put(struct drm_gem_blit_staging *staging)
+static void drm_gem_blit_buffer_put(struct drm_gem_blit_buffer *buf)
 {
-	if (staging)
-		kref_put(&staging->ref, drm_gem_blit_staging_release);
+	if (buf)
+		kref_put(&buf->ref, drm_gem_blit_buffer_release);
 }
 
-/* Bytes of color plane @i of @fb, without its offset. */
-static size_t drm_gem_blit_plane_size(const struct drm_framebuffer *fb,
-				      unsigned int i)
+static struct drm_gem_blit_buffer *
+drm_gem_blit_buffer_get(struct drm_gem_blit_buffer *buf)
 {
-	unsigned int vsub = i ? fb->format->vsub : 1;
-
-	return (size_t)fb->pitches[i] * DIV_ROUND_UP(fb->height, vsub);
+	if (buf)
+		kref_get(&buf->ref);
+	return buf;
 }
 
-/* Copy one clip, line by line, into the staging buffers. */
+/* The rows of color plane @i that @rect covers. */
+static void drm_gem_blit_rows(const struct drm_format_info *format,
+			      unsigned int i, const struct drm_rect *rect,
+			      unsigned int *y1, unsigned int *y2)
+{
+	unsigned int vsub = i ? format->vsub : 1;
+
+	*y1 = rect->y1 / vsub;
+	*y2 = DIV_ROUND_UP(rect->y2, vsub);
+}
+
+/* The bytes of a row of color plane @i that columns @x1 to @x2 cover. */
+static void drm_gem_blit_cols(const struct drm_format_info *format,
+			      unsigned int i, unsigned int x1, unsigned int x2,
+			      size_t *start, size_t *end)
+{
+	unsigned int hsub = i ? format->hsub : 1;
+	unsigned int bpp = drm_format_info_bpp(format, i);
+
+	*start = (size_t)(x1 / hsub) * bpp / 8;
+	*end = DIV_ROUND_UP((size_t)DIV_ROUND_UP(x2, hsub) * bpp, 8);
+}
+
+/*
+ * The layout a state's staging copy takes: the source rectangle in whole
+ * pixels, and where each color plane starts. Returns the bytes it needs,
+ * or 0 if it cannot be staged.
+ */
+static size_t drm_gem_blit_layout(const struct drm_plane_state *state,
+				  struct drm_rect *rect, size_t *offsets)
+{
+	const struct drm_framebuffer *fb = state->fb;
+	const struct drm_format_info *format = fb->format;
+	unsigned int i, y1, y2;
+	size_t size = 0;
+
+	rect->x1 = state->src.x1 >> 16;
+	rect->y1 = state->src.y1 >> 16;
+	rect->x2 = DIV_ROUND_UP(state->src.x2, 1 << 16);
+	rect->y2 = DIV_ROUND_UP(state->src.y2, 1 << 16);
+
+	for (i = 0; i < format->num_planes; i++) {
+		/* Rows of blocks taller than a pixel are not laid out so. */
+		if (drm_format_info_block_height(format, i) != 1)
+			return 0;
+		drm_gem_blit_rows(format, i, rect, &y1, &y2);
+		offsets[i] = size;
+		size += (size_t)(y2 - y1) * fb->pitches[i];
+	}
+
+	return size;
+}
+
+/* Point the state's data at color plane @i's pixel (0, 0), as for a map. */
+static void drm_gem_blit_set_data(struct drm_gem_blit_plane_state *state)
+{
+	struct drm_gem_blit_buffer *buf = state->buffer;
+	unsigned int i, y1, y2;
+
+	for (i = 0; i < DRM_FORMAT_MAX_PLANES; i++) {
+		iosys_map_clear(&state->base.data[i]);
+		if (buf && i < buf->format->num_planes) {
+			drm_gem_blit_rows(buf->format, i, &buf->rect, &y1, &y2);
+			/*
+			 * Rows before the source rectangle have no memory;
+			 * only the source rectangle is ever accessed.
+			 */
+			iosys_map_set_vaddr(&state->base.data[i],
+					    buf->vaddr + buf->offsets[i] -
+					    (size_t)y1 * buf->pitches[i]);
+		}
+		state->base.map[i] = state->base.data[i];
+	}
+}
+
+/* Copy one clip, line by line, into the staging buffer. */
 static int drm_gem_blit_stage_clip(void *priv, struct drm_framebuffer *fb,
 				   const struct iosys_map *src,
 				   const struct drm_rect *clip)
 {
 	struct drm_gem_blit_plane_state *state = priv;
-	struct iosys_map *dst = state->base.data;
-	unsigned int i, y;
+	const struct drm_format_info *format = fb->format;
+	unsigned int i, y, y1, y2;
+	size_t start, end;
 
-	for (i = 0; i < fb->format->num_planes; i++) {
-		unsigned int hsub = i ? fb->format->hsub : 1;
-		unsigned int vsub = i ? fb->format->vsub : 1;
-		unsigned int cpp = fb->format->cpp[i];
-		size_t x1 = clip->x1 / hsub * cpp;
-		size_t len = DIV_ROUND_UP(clip->x2, hsub) * cpp - x1;
-		unsigned int y2 = DIV_ROUND_UP(clip->y2, vsub);
+	for (i = 0; i < format->num_planes; i++) {
+		struct iosys_map *dst = &state->base.data[i];
 
-		for (y = clip->y1 / vsub; y < y2; y++) {
-			size_t off = (size_t)y * fb->pitches[i] + x1;
+		drm_gem_blit_rows(format, i, clip, &y1, &y2);
+		drm_gem_blit_cols(format, i, clip->x1, clip->x2, &start, &end);
+		for (y = y1; y < y2; y++) {
+			size_t off = (size_t)y * fb->pitches[i] + start;
 
-			iosys_map_memcpy_from(dst[i].vaddr + off, &src[i], off,
-					      len);
+			iosys_map_memcpy_from(dst->vaddr + off, &src[i], off,
+					      end - start);
 		}
+		state->copied += (size_t)(y2 - y1) * (end - start);
 	}
 
 	return 0;
+}
+
+/* Does @buf hold what @old shows, in the layout @fb and @rect give? */
+static bool drm_gem_blit_buffer_holds(const struct drm_gem_blit_buffer *buf,
+				      const struct drm_gem_blit_plane_state *old,
+				      const struct drm_framebuffer *fb,
+				      const struct drm_rect *rect)
+{
+	return buf && buf->seq && buf->seq == old->seq &&
+	       buf->format == fb->format &&
+	       !memcmp(buf->pitches, fb->pitches, sizeof(buf->pitches)) &&
+	       drm_rect_equals(&buf->rect, rect);
+}
+
+/*
+ * A buffer to write @size bytes into: the old state's, once the commit
+ * that installed the old state has stopped reading it, or a new one if it
+ * does not fit.
+ */
+static struct drm_gem_blit_buffer *
+drm_gem_blit_buffer_for_write(struct drm_plane_state *old_state, size_t size)
+{
+	struct drm_gem_blit_plane_state *old =
+		to_drm_gem_blit_plane_state(old_state);
+	struct drm_gem_blit_buffer *buf = old->buffer;
+	int ret;
+
+	if (buf && buf->size >= size && buf->size / 2 <= size) {
+		/* Its last reader is the old state's atomic_update. */
+		ret = drm_crtc_commit_wait(old_state->commit);
+		if (ret)
+			return ERR_PTR(ret);
+		return drm_gem_blit_buffer_get(buf);
+	}
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&buf->ref);
+	buf->vaddr = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!buf->vaddr) {
+		kfree(buf);
+		return ERR_PTR(-ENOMEM);
+	}
+	buf->size = size;
+
+	return buf;
 }
 
 /**
@@ -413,110 +565,106 @@ static int drm_gem_blit_stage_clip(void *priv, struct drm_framebuffer *fb,
  * @plane: the plane
  * @state: the new plane state, a &struct drm_gem_blit_plane_state
  *
- * Implements &drm_plane_helper_funcs.begin_fb_access: picks the staging
- * buffer that the plane's current state does not use, grows it to the
- * framebuffer's size if needed, points &drm_shadow_plane_state.data at it
- * and brings it up to date with the framebuffer's visible area, as
- * drm_gem_fb_blit_damage() does (see DOC: staging for what is copied).
- * Without damage, nothing is locked, mapped or copied, and the state reads
- * the current state's buffer.
+ * Implements &drm_plane_helper_funcs.begin_fb_access: brings the plane's
+ * staging buffer up to date with the framebuffer's source rectangle and
+ * points &drm_shadow_plane_state.data at it, locking and mapping the
+ * framebuffer's objects as drm_gem_fb_blit_damage() does; see DOC: staging
+ * for what is copied, and for the wait before the buffer is written.
+ * Without damage, and with a staging buffer that holds what the plane
+ * shows, nothing is locked, mapped, copied or waited for. A state without
+ * framebuffer holds no buffer.
  *
  * Returns:
- * 0 on success, or a negative errno code from allocating the staging
- * buffer, or from locking, waiting, mapping or copying as for
+ * 0 on success, -EINVAL for a format whose pixels cannot be staged,
+ * -E2BIG for a staging buffer larger than INT_MAX bytes, -ENOMEM if the
+ * buffer cannot be allocated, an error from drm_crtc_commit_wait(), or an
+ * error from locking, waiting, mapping or copying as for
  * drm_gem_fb_blit_damage().
  */
 int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
 				 struct drm_plane_state *state)
 {
 	struct drm_gem_blit_plane_state *blit = to_drm_gem_blit_plane_state(state);
-	struct drm_gem_blit_staging *staging = blit->staging;
 	struct drm_gem_blit_walk walk = {
 		.new_state = state,
 		.blit = drm_gem_blit_stage_clip,
 		.priv = blit,
 	};
+	size_t offsets[DRM_FORMAT_MAX_PLANES];
 	struct drm_framebuffer *fb = state->fb;
 	struct drm_gem_blit_plane_state *old;
 	struct drm_plane_state *old_state;
-	struct drm_rect full;
-	bool fits = true;
-	unsigned int i, b;
+	struct drm_gem_blit_buffer *buf;
+	struct drm_rect rect;
+	size_t size;
+	bool holds;
 	int ret;
-
-	if (!fb)
-		return 0;
-	if (drm_WARN_ON_ONCE(plane->dev, !staging))
-		return -EINVAL;
 
 	old_state = drm_atomic_get_old_plane_state(state->state, plane);
 	if (drm_WARN_ON_ONCE(plane->dev, !old_state))
 		return -EINVAL;
 	old = to_drm_gem_blit_plane_state(old_state);
-	walk.old_state = old_state;
 
-	/* Nothing changed: read the current state's buffer, write nothing. */
-	if (!drm_atomic_helper_damage_merged(old_state, state, &blit->copied)) {
-		b = old->buf;
-		for (i = 0; i < fb->format->num_planes; i++)
-			if (staging->size[b][i] < drm_gem_blit_plane_size(fb, i))
-				fits = false;
-		blit->buf = b;
+	/*
+	 * Whatever the state was duplicated from (a state saved before a
+	 * plane reset, say), the old state of this commit decides.
+	 */
+	drm_gem_blit_buffer_put(blit->buffer);
+	blit->buffer = NULL;
+	blit->seq = 0;
+	blit->copied = 0;
+	blit->total = old->total;
+	drm_gem_blit_set_data(blit);
+	if (!fb)
+		return 0;
+
+	size = drm_gem_blit_layout(state, &rect, offsets);
+	if (!size) {
+		drm_dbg_kms(plane->dev, "[PLANE:%d:%s] cannot stage format %p4cc\n",
+			    plane->base.id, plane->name, &fb->format->format);
+		return -EINVAL;
+	}
+	if (size > INT_MAX) {
+		drm_dbg_kms(plane->dev, "[PLANE:%d:%s] staging needs %zu bytes\n",
+			    plane->base.id, plane->name, size);
+		return -E2BIG;
+	}
+
+	holds = drm_gem_blit_buffer_holds(old->buffer, old, fb, &rect);
+	if (holds && !drm_gem_blit_has_damage(old_state, state)) {
+		/* It shows what the old state shows: share the buffer. */
+		blit->buffer = drm_gem_blit_buffer_get(old->buffer);
 		blit->seq = old->seq;
-		blit->copied = old->copied;
-		for (i = 0; i < fb->format->num_planes; i++) {
-			if (fits)
-				iosys_map_set_vaddr(&blit->base.data[i],
-						    staging->vaddr[b][i]);
-			else
-				iosys_map_clear(&blit->base.data[i]);
-			blit->base.map[i] = blit->base.data[i];
-		}
+		drm_gem_blit_set_data(blit);
 		return 0;
 	}
 
-	b = old->buf ^ 1;
-	blit->buf = b;
-	for (i = 0; i < fb->format->num_planes; i++) {
-		size_t size = drm_gem_blit_plane_size(fb, i);
+	buf = drm_gem_blit_buffer_for_write(old_state, size);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	if (buf != old->buffer)
+		holds = false;
+	/* Until the copy is complete, the content is nobody's. */
+	buf->seq = 0;
+	buf->format = fb->format;
+	memcpy(buf->pitches, fb->pitches, sizeof(buf->pitches));
+	buf->rect = rect;
+	memcpy(buf->offsets, offsets, sizeof(buf->offsets));
+	blit->buffer = buf;
+	drm_gem_blit_set_data(blit);
 
-		if (staging->size[b][i] < size) {
-			staging->seq[b] = 0;
-			kvfree(staging->vaddr[b][i]);
-			staging->size[b][i] = 0;
-			staging->vaddr[b][i] = kvzalloc(size, GFP_KERNEL);
-			if (!staging->vaddr[b][i])
-				return -ENOMEM;
-			staging->size[b][i] = size;
-		}
-		iosys_map_set_vaddr(&blit->base.data[i], staging->vaddr[b][i]);
-		blit->base.map[i] = blit->base.data[i];
-	}
+	walk.old_state = old_state;
+	if (holds)
+		walk.damage = true;	/* relative to what the plane shows */
+	else
+		walk.extra = &buf->rect;
 
-	/*
-	 * The buffer missed the previous commit's damage if it holds the copy
-	 * before that one, of this framebuffer; otherwise copy the plane.
-	 */
-	if (staging->seq[b] && staging->seq[b] + 1 == old->seq &&
-	    staging->fb[b] == fb && old_state->fb == fb) {
-		walk.damage = true;
-		if (drm_rect_visible(&old->copied))
-			walk.extra = &old->copied;
-	} else {
-		full.x1 = state->src.x1 >> 16;
-		full.y1 = state->src.y1 >> 16;
-		full.x2 = DIV_ROUND_UP(state->src.x2, 1 << 16);
-		full.y2 = DIV_ROUND_UP(state->src.y2, 1 << 16);
-		walk.extra = &full;
-	}
-
-	staging->seq[b] = 0;
-	blit->seq = ++staging->next;
 	ret = drm_gem_blit_fb(fb, &walk);
+	blit->total += blit->copied;
 	if (ret)
 		return ret;
-	staging->seq[b] = blit->seq;
-	staging->fb[b] = fb;
+	blit->seq = ++buf->next;
+	buf->seq = blit->seq;
 
 	return 0;
 }
@@ -528,8 +676,9 @@ EXPORT_SYMBOL(drm_gem_blit_begin_fb_access);
  * @new: the new state, allocated by the caller
  *
  * For drivers that embed &struct drm_gem_blit_plane_state in a plane state
- * of their own: duplicates the plane's current state into @new, which then
- * shares the plane's staging buffers.
+ * of their own: duplicates the plane's current state into @new, which
+ * shares the current state's staging buffer until begin_fb_access decides
+ * what it reads.
  */
 void __drm_gem_blit_duplicate_plane_state(struct drm_plane *plane,
 					  struct drm_gem_blit_plane_state *new)
@@ -538,12 +687,11 @@ void __drm_gem_blit_duplicate_plane_state(struct drm_plane *plane,
 		to_drm_gem_blit_plane_state(plane->state);
 
 	__drm_gem_duplicate_shadow_plane_state(plane, &new->base);
-	new->staging = old->staging;
-	if (new->staging)
-		kref_get(&new->staging->ref);
-	new->buf = old->buf;
+	new->buffer = drm_gem_blit_buffer_get(old->buffer);
 	new->seq = old->seq;
-	new->copied = old->copied;
+	new->copied = 0;
+	new->total = old->total;
+	drm_gem_blit_set_data(new);
 }
 EXPORT_SYMBOL(__drm_gem_blit_duplicate_plane_state);
 
@@ -551,8 +699,7 @@ EXPORT_SYMBOL(__drm_gem_blit_duplicate_plane_state);
  * drm_gem_blit_duplicate_plane_state - duplicate a staging-copy plane state
  * @plane: the plane
  *
- * Implements &drm_plane_funcs.atomic_duplicate_state. The new state shares
- * the plane's staging buffers.
+ * Implements &drm_plane_funcs.atomic_duplicate_state.
  *
  * Returns:
  * The new state, or NULL on allocation failure.
@@ -578,13 +725,13 @@ EXPORT_SYMBOL(drm_gem_blit_duplicate_plane_state);
  * @state: the state
  *
  * For drivers that embed &struct drm_gem_blit_plane_state: releases what
- * the state holds; the staging buffers go with the plane's last state. The
- * caller frees @state.
+ * the state holds; a staging buffer goes with the last state that reads
+ * it. The caller frees @state.
  */
 void __drm_gem_blit_destroy_plane_state(struct drm_gem_blit_plane_state *state)
 {
-	drm_gem_blit_staging_put(state->staging);
-	state->staging = NULL;
+	drm_gem_blit_buffer_put(state->buffer);
+	state->buffer = NULL;
 	__drm_gem_destroy_shadow_plane_state(&state->base);
 }
 EXPORT_SYMBOL(__drm_gem_blit_destroy_plane_state);
@@ -609,24 +756,16 @@ EXPORT_SYMBOL(drm_gem_blit_destroy_plane_state);
 /**
  * __drm_gem_blit_reset_plane - install a new staging-copy plane state
  * @plane: the plane, whose old state the caller has freed
- * @state: the new state, allocated and zeroed by the caller
+ * @state: the new state, allocated and zeroed by the caller, or NULL
  *
- * For drivers that embed &struct drm_gem_blit_plane_state: gives @state new,
- * still empty, staging buffers and makes it the plane's state.
- *
- * Returns:
- * 0 on success, or -ENOMEM, in which case the plane has no state.
+ * For drivers that embed &struct drm_gem_blit_plane_state: makes @state the
+ * plane's state. It holds no staging buffer; the next commit that shows a
+ * framebuffer allocates one.
  */
-int __drm_gem_blit_reset_plane(struct drm_plane *plane,
-			       struct drm_gem_blit_plane_state *state)
+void __drm_gem_blit_reset_plane(struct drm_plane *plane,
+				struct drm_gem_blit_plane_state *state)
 {
-	state->staging = kzalloc(sizeof(*state->staging), GFP_KERNEL);
-	if (!state->staging)
-		return -ENOMEM;
-	kref_init(&state->staging->ref);
-	__drm_gem_reset_shadow_plane(plane, &state->base);
-
-	return 0;
+	__drm_gem_reset_shadow_plane(plane, state ? &state->base : NULL);
 }
 EXPORT_SYMBOL(__drm_gem_blit_reset_plane);
 
@@ -635,7 +774,7 @@ EXPORT_SYMBOL(__drm_gem_blit_reset_plane);
  * @plane: the plane
  *
  * Implements &drm_plane_funcs.reset: frees the plane's state and installs a
- * new one, with new, still empty, staging buffers.
+ * new one, without a staging buffer.
  */
 void drm_gem_blit_reset_plane(struct drm_plane *plane)
 {
@@ -647,12 +786,56 @@ void drm_gem_blit_reset_plane(struct drm_plane *plane)
 	}
 
 	blit = kzalloc(sizeof(*blit), GFP_KERNEL);
-	if (!blit)
-		return;
-	if (__drm_gem_blit_reset_plane(plane, blit))
-		kfree(blit);
+	__drm_gem_blit_reset_plane(plane, blit);
 }
 EXPORT_SYMBOL(drm_gem_blit_reset_plane);
+
+#if defined(CONFIG_DEBUG_FS)
+static int drm_gem_blit_debugfs_show(struct seq_file *m, void *data)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct drm_device *dev = entry->dev;
+	struct drm_plane *plane;
+
+	drm_for_each_plane(plane, dev) {
+		struct drm_gem_blit_plane_state *state;
+		size_t held = 0;
+
+		drm_modeset_lock(&plane->mutex, NULL);
+		if (plane->state) {
+			state = to_drm_gem_blit_plane_state(plane->state);
+			if (state->buffer)
+				held = state->buffer->size;
+			seq_printf(m, "plane[%u] %s: staging %zu bytes, last commit copied %zu bytes, total %llu bytes\n",
+				   plane->base.id, plane->name, held,
+				   state->copied, state->total);
+		}
+		drm_modeset_unlock(&plane->mutex);
+	}
+
+	return 0;
+}
+
+/**
+ * drm_gem_blit_debugfs_init - show the staging copies in debugfs
+ * @dev: the device, all of whose planes use &struct drm_gem_blit_plane_state
+ *
+ * Adds the file "gem_blit_staging" to the device's debugfs directory: per
+ * plane, the bytes of staging memory its current state reads, the bytes its
+ * last commit copied into it and the bytes copied since the plane was
+ * reset. Call it before drm_dev_register().
+ */
+void drm_gem_blit_debugfs_init(struct drm_device *dev)
+{
+	drm_debugfs_add_file(dev, "gem_blit_staging",
+			     drm_gem_blit_debugfs_show, NULL);
+}
+#else
+void drm_gem_blit_debugfs_init(struct drm_device *dev)
+{
+}
+#endif
+EXPORT_SYMBOL(drm_gem_blit_debugfs_init);
 
 /*
  * Simple display pipe glue: the same functions, for drivers built on

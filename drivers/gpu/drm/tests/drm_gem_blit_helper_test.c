@@ -707,135 +707,388 @@ static bool bt_in(const struct drm_rect *r, unsigned int x, unsigned int y)
 }
 
 /*
- * Count the bytes of the staging copy of the NV12 luma plane (pitch 80,
- * offset 256 in object 0) that differ from content @inside within @r1 or
- * @r2 and from content @outside elsewhere.
+ * What an XRGB8888 plane shows, pixel by pixel: the seed of the exporter
+ * content each pixel was last copied from. Pixel (x, y) of seed s is
+ * bt_byte(s, y * 256 + x * 4 + b): all staging framebuffers below have
+ * pitch 256 and no offset.
  */
-static unsigned int bt_staged_bad(const struct drm_gem_blit_plane_state *s,
-				  const struct drm_rect *r1,
-				  const struct drm_rect *r2,
-				  unsigned int inside, unsigned int outside)
+struct bt_shown {
+	u8 seed[BT_H][BT_W];
+};
+
+static void bt_show(struct bt_shown *shown, const struct drm_rect *r,
+		    unsigned int seed)
 {
-	const u8 *y = s->base.data[0].vaddr;
-	unsigned int px, py, bad = 0;
+	unsigned int x, y;
 
-	for (py = 0; py < BT_H; py++) {
-		for (px = 0; px < BT_W; px++) {
-			bool in = bt_in(r1, px, py) || bt_in(r2, px, py);
-			u8 want = bt_byte(in ? inside : outside,
-					  256 + py * 80 + px);
+	for (y = 0; y < BT_H; y++)
+		for (x = 0; x < BT_W; x++)
+			if (bt_in(r, x, y))
+				shown->seed[y][x] = seed;
+}
 
-			if (y[py * 80 + px] != want)
-				bad++;
+/* Pixels of the source rectangle @src whose staged bytes are wrong. */
+static unsigned int bt_staged_bad(const struct drm_gem_blit_plane_state *s,
+				  const struct bt_shown *shown,
+				  const struct drm_rect *src)
+{
+	const u8 *data = s->base.data[0].vaddr;
+	unsigned int x, y, b, bad = 0;
+
+	for (y = src->y1; y < src->y2; y++) {
+		for (x = src->x1; x < src->x2; x++) {
+			size_t k = y * 256 + x * 4;
+
+			for (b = 0; b < 4; b++) {
+				if (data[k + b] !=
+				    bt_byte(shown->seed[y][x], k + b)) {
+					bad++;
+					break;
+				}
+			}
 		}
 	}
 
 	return bad;
 }
 
+/* Run begin_fb_access for @s as the prepare phase of a commit would. */
+static int bt_begin(struct bt_ctx *ctx, struct drm_gem_blit_plane_state *s)
+{
+	return drm_gem_blit_begin_fb_access(&ctx->pipe.plane, &s->base.base);
+}
+
+/* A second framebuffer like ctx->fb, on an imported object of its own. */
+static struct drm_framebuffer *bt_fb2(struct bt_ctx *ctx,
+				      struct vl_exporter **exp)
+{
+	struct drm_framebuffer *fb;
+
+	fb = kunit_kzalloc(ctx->test, sizeof(*fb), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(ctx->test, fb);
+	*fb = ctx->fb;
+	*exp = vl_export(ctx->test, &vl_ops);
+	(*exp)->log = &ctx->log;
+	fb->obj[0] = vl_import(ctx->test, ctx->drm, *exp);
+
+	return fb;
+}
+
+static void bt_damage(struct bt_ctx *ctx, const struct drm_mode_rect *clips,
+		      unsigned int n)
+{
+	ctx->damage.data = (void *)clips;
+	ctx->damage.length = n * sizeof(*clips);
+	ctx->new_state.fb_damage_clips = &ctx->damage;
+}
+
+#define BT_STAGING_CASE(name, fmt, ...)					\
+	static const struct bt_case name = {				\
+		.format = DRM_FORMAT_XRGB8888, .pitches = { 256 },	\
+		.obj = { 0 }, .kind = { BT_IMPORT }, .src = FULL,	\
+		.no_damage_blob = true, __VA_ARGS__			\
+	}
+
 /*
- * The staging step: begin_fb_access brings a staging buffer laid out like
- * the framebuffer up to date with the whole plane and points the shadow
- * plane's data at it; consecutive commits use the two buffers in turn, so
- * a commit never writes the buffer the current state's update reads.
- *
- * Content changed outside the declared damage shows what each commit
- * copies: (1) a new framebuffer, everything; (2) a buffer never written,
- * everything; (3) a buffer two commits old, this commit's damage and the
- * bounding box of the previous commit's damage only; (4) no damage,
- * nothing: the state reads the current state's buffer.
+ * The staging step: begin_fb_access keeps one staging buffer per plane up
+ * to date with what the plane shows, and points the shadow plane's data at
+ * it. Content changed outside the declared damage shows what each commit
+ * copies:
+ * (1) the first commit: the whole source rectangle;
+ * (2) damage on the same framebuffer: the damage only, into the same buffer;
+ * (3) a flip to another framebuffer with damage: the damage only, as
+ *     damage is relative to what the plane shows;
+ * (4) no damage: nothing locked, mapped or copied; the buffer is shared;
+ * (5) a source rectangle of a quarter: a new, smaller buffer, all of it;
+ * (6) plane disabled: no buffer; the old one goes with the old state.
+ * The byte counts are exact.
  */
 static void drm_gem_blit_test_staging(struct kunit *test)
 {
-	static const struct bt_case t = {
-		.format = DRM_FORMAT_NV12, .pitches = { 80, 96 },
-		.offsets = { 256, 1024 }, .obj = { 0, 1 },
-		.kind = { BT_IMPORT, BT_NATIVE }, .src = FULL, .nclips = 2,
-		.clips = { RECT(4, 2, 20, 10), RECT(30, 20, 64, 32) },
-		.nexpect = 1, .expect = { FULL },
-	};
-	static const struct drm_mode_rect clip3 = RECT(0, 0, 2, 2);
-	static const struct drm_rect rect3 = RECT(0, 0, 2, 2);
-	static const struct drm_rect bbox2 = RECT(4, 2, 64, 32);
-	static const struct drm_rect empty = RECT(0, 0, 0, 0);
+	BT_STAGING_CASE(t, XRGB8888);
+	static const struct drm_mode_rect clip2 = RECT(4, 2, 20, 10);
+	static const struct drm_mode_rect clip3 = RECT(30, 20, 34, 22);
+	static const struct drm_rect r2 = RECT(4, 2, 20, 10);
+	static const struct drm_rect r3 = RECT(30, 20, 34, 22);
+	static const struct drm_rect full = FULL;
+	static const struct drm_rect quarter = RECT(0, 0, BT_W, BT_H / 4);
 	struct bt_ctx *ctx = test->priv;
-	struct drm_gem_blit_plane_state *s1, *s2, *s3, *s4;
-	struct vl_exporter *exp;
-	struct bt_commit c1, c2, c3, c4;
-	unsigned int i, calls;
-	u8 *saved;
+	struct drm_gem_blit_plane_state *s[7];
+	struct vl_exporter *exp, *exp2;
+	struct bt_commit c[7];
+	struct drm_framebuffer *fb2;
+	struct bt_shown *shown;
+	unsigned int calls, calls2;
 
+	shown = kunit_kzalloc(test, sizeof(*shown), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, shown);
 	bt_setup(ctx, &t);
 	exp = ctx->exp[0];
+	fb2 = bt_fb2(ctx, &exp2);
 	drm_gem_blit_reset_plane(&ctx->pipe.plane);
 	KUNIT_ASSERT_NOT_NULL(test, ctx->pipe.plane.state);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bt_plane_fini,
 							&ctx->pipe.plane), 0);
 
-	/* 1: the first commit's source differs from the reset state's. */
-	s1 = bt_new_state(ctx, &c1);
-	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->pipe.plane,
-							   &s1->base.base), 0);
-	/* Check the staging copy as if it were the blit callback's output. */
-	for (i = 0; i < 2; i++) {
-		KUNIT_ASSERT_FALSE(test, s1->base.data[i].is_iomem);
-		memcpy(ctx->dst[i], s1->base.data[i].vaddr,
-		       drm_gem_blit_test_plane_size(&ctx->fb, i));
-	}
-	KUNIT_EXPECT_EQ(test, bt_check(ctx, &t), 0);
+	/* 1: everything */
+	s[1] = bt_new_state(ctx, &c[1]);
+	KUNIT_ASSERT_EQ(test, bt_begin(ctx, s[1]), 0);
+	KUNIT_ASSERT_NOT_NULL(test, s[1]->buffer);
+	KUNIT_ASSERT_FALSE(test, s[1]->base.data[0].is_iomem);
+	bt_show(shown, &full, 0);
+	KUNIT_EXPECT_EQ(test, bt_staged_bad(s[1], shown, &full), 0);
+	KUNIT_EXPECT_EQ(test, s[1]->copied, BT_W * BT_H * 4);
 	KUNIT_EXPECT_EQ(test, exp->local_calls, 1);
 	KUNIT_EXPECT_EQ(test, exp->pins, ctx->pins[0]);
+	bt_swap(ctx, s[1]);
+
+	/* 2: damage only, same buffer */
+	bt_fill(exp->local_mem, 7);
+	bt_damage(ctx, &clip2, 1);
+	s[2] = bt_new_state(ctx, &c[2]);
+	KUNIT_ASSERT_EQ(test, bt_begin(ctx, s[2]), 0);
+	KUNIT_EXPECT_PTR_EQ(test, s[2]->buffer, s[1]->buffer);
+	bt_show(shown, &r2, 7);
+	KUNIT_EXPECT_EQ(test, bt_staged_bad(s[2], shown, &full), 0);
+	KUNIT_EXPECT_EQ(test, s[2]->copied, 16 * 8 * 4);
+	bt_swap(ctx, s[2]);
+
+	/* 3: a flip to fb2 with a small clip copies that clip */
+	bt_fill(exp2->local_mem, 9);
+	ctx->new_state.fb = fb2;
+	bt_damage(ctx, &clip3, 1);
+	s[3] = bt_new_state(ctx, &c[3]);
+	KUNIT_ASSERT_EQ(test, bt_begin(ctx, s[3]), 0);
+	KUNIT_EXPECT_PTR_EQ(test, s[3]->buffer, s[2]->buffer);
+	bt_show(shown, &r3, 9);
+	KUNIT_EXPECT_EQ(test, bt_staged_bad(s[3], shown, &full), 0);
+	KUNIT_EXPECT_EQ(test, s[3]->copied, 4 * 2 * 4);
+	KUNIT_EXPECT_EQ(test, exp2->local_calls, 1);
+	bt_swap(ctx, s[3]);
+
+	/* 4: no damage: shared, nothing touched */
+	calls = exp->begin_calls;
+	calls2 = exp2->begin_calls;
+	bt_damage(ctx, &clip3, 0);
+	s[4] = bt_new_state(ctx, &c[4]);
+	KUNIT_ASSERT_EQ(test, bt_begin(ctx, s[4]), 0);
+	KUNIT_EXPECT_EQ(test, exp->begin_calls, calls);
+	KUNIT_EXPECT_EQ(test, exp2->begin_calls, calls2);
+	KUNIT_EXPECT_PTR_EQ(test, s[4]->buffer, s[3]->buffer);
+	KUNIT_EXPECT_EQ(test, s[4]->seq, s[3]->seq);
+	KUNIT_EXPECT_EQ(test, s[4]->copied, 0);
+	KUNIT_EXPECT_EQ(test, s[4]->total,
+			(u64)BT_W * BT_H * 4 + 16 * 8 * 4 + 4 * 2 * 4);
+	bt_swap(ctx, s[4]);
+
+	/* 5: a quarter of the source: a smaller buffer, all of it copied */
+	ctx->new_state.src.y2 = (BT_H / 4) << 16;
+	ctx->new_state.src_h = (BT_H / 4) << 16;
+	bt_damage(ctx, &clip3, 1);
+	s[5] = bt_new_state(ctx, &c[5]);
+	KUNIT_ASSERT_EQ(test, bt_begin(ctx, s[5]), 0);
+	KUNIT_EXPECT_PTR_NE(test, s[5]->buffer, s[4]->buffer);
+	bt_show(shown, &quarter, 9);
+	KUNIT_EXPECT_EQ(test, bt_staged_bad(s[5], shown, &quarter), 0);
+	KUNIT_EXPECT_EQ(test, s[5]->copied, BT_W * BT_H / 4 * 4);
+	bt_swap(ctx, s[5]);
+
+	/* 6: disabled: no buffer */
+	ctx->new_state.fb = NULL;
+	s[6] = bt_new_state(ctx, &c[6]);
+	KUNIT_ASSERT_EQ(test, bt_begin(ctx, s[6]), 0);
+	KUNIT_EXPECT_NULL(test, s[6]->buffer);
+	KUNIT_EXPECT_NULL(test, s[6]->base.data[0].vaddr);
+	bt_swap(ctx, s[6]);
+}
+
+/*
+ * A commit that fails after begin_fb_access wrote into the buffer leaves
+ * the plane showing the old state, whose content the buffer no longer
+ * holds: the next commit copies the whole plane, even without damage.
+ */
+static void drm_gem_blit_test_staging_failed_commit(struct kunit *test)
+{
+	BT_STAGING_CASE(t, XRGB8888);
+	static const struct drm_mode_rect clip = RECT(4, 2, 20, 10);
+	static const struct drm_rect full = FULL;
+	struct bt_ctx *ctx = test->priv;
+	struct drm_gem_blit_plane_state *s1, *s2, *s3;
+	struct bt_commit c1, c2, c3;
+	struct bt_shown *shown;
+
+	shown = kunit_kzalloc(test, sizeof(*shown), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, shown);
+	bt_setup(ctx, &t);
+	drm_gem_blit_reset_plane(&ctx->pipe.plane);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bt_plane_fini,
+							&ctx->pipe.plane), 0);
+	s1 = bt_new_state(ctx, &c1);
+	KUNIT_ASSERT_EQ(test, bt_begin(ctx, s1), 0);
 	bt_swap(ctx, s1);
 
-	/* 2: the other buffer has never been written: all of it. */
-	saved = kunit_kmalloc(test, VL_SIZE, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, saved);
-	memcpy(saved, s1->base.data[0].vaddr,
-	       drm_gem_blit_test_plane_size(&ctx->fb, 0));
-	bt_fill(exp->local_mem, 7);
+	/* Commit 2 stages its clip, then fails: its state is dropped. */
+	bt_fill(ctx->exp[0]->local_mem, 5);
+	bt_damage(ctx, &clip, 1);
 	s2 = bt_new_state(ctx, &c2);
-	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->pipe.plane,
-							   &s2->base.base), 0);
-	KUNIT_EXPECT_NE(test, s2->buf, s1->buf);
-	KUNIT_EXPECT_PTR_NE(test, s2->base.data[0].vaddr,
-			    s1->base.data[0].vaddr);
-	KUNIT_EXPECT_EQ(test, memcmp(saved, s1->base.data[0].vaddr,
-				     drm_gem_blit_test_plane_size(&ctx->fb, 0)),
-			0);
-	KUNIT_EXPECT_EQ(test, bt_staged_bad(s2, &empty, &empty, 0, 7), 0);
-	KUNIT_EXPECT_TRUE(test, drm_rect_equals(&s2->copied, &bbox2));
-	bt_swap(ctx, s2);
+	KUNIT_ASSERT_EQ(test, bt_begin(ctx, s2), 0);
+	bt_destroy(&ctx->pipe.plane, &s2->base.base);
 
-	/* 3: s1's buffer misses commit 2's damage and has its own. */
-	bt_fill(exp->local_mem, 9);
-	ctx->damage.data = (void *)&clip3;
-	ctx->damage.length = sizeof(clip3);
+	/* Commit 3 without damage must not trust the buffer. */
+	bt_fill(ctx->exp[0]->local_mem, 6);
+	bt_damage(ctx, &clip, 0);
 	s3 = bt_new_state(ctx, &c3);
-	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->pipe.plane,
-							   &s3->base.base), 0);
-	KUNIT_EXPECT_EQ(test, s3->buf, s1->buf);
-	/* Commit 1's content (seed 0) stays outside the two areas. */
-	KUNIT_EXPECT_EQ(test, bt_staged_bad(s3, &bbox2, &rect3, 9, 0), 0);
-	KUNIT_EXPECT_TRUE(test, drm_rect_equals(&s3->copied, &rect3));
+	KUNIT_ASSERT_EQ(test, bt_begin(ctx, s3), 0);
+	bt_show(shown, &full, 6);
+	KUNIT_EXPECT_EQ(test, bt_staged_bad(s3, shown, &full), 0);
+	KUNIT_EXPECT_EQ(test, s3->copied, BT_W * BT_H * 4);
 	bt_swap(ctx, s3);
+}
 
-	/* 4: no damage: nothing copied, s3's buffer shared. */
-	calls = exp->local_calls;
-	ctx->damage.length = 0;
-	s4 = bt_new_state(ctx, &c4);
-	KUNIT_ASSERT_EQ(test, drm_gem_blit_begin_fb_access(&ctx->pipe.plane,
-							   &s4->base.base), 0);
-	KUNIT_EXPECT_EQ(test, exp->local_calls, calls);
-	KUNIT_EXPECT_EQ(test, s4->buf, s3->buf);
-	KUNIT_EXPECT_PTR_EQ(test, s4->base.data[0].vaddr,
-			    s3->base.data[0].vaddr);
-	bt_swap(ctx, s4);
+/*
+ * A plane reset between duplicating a state and committing it, as
+ * drm_atomic_helper_resume() does with the state saved at suspend: the
+ * commit's old state, the reset one, decides; the saved state's buffer is
+ * dropped, not mixed with the new state.
+ */
+static void drm_gem_blit_test_staging_reset(struct kunit *test)
+{
+	BT_STAGING_CASE(t, XRGB8888);
+	static const struct drm_mode_rect clip = RECT(4, 2, 20, 10);
+	static const struct drm_rect full = FULL;
+	struct bt_ctx *ctx = test->priv;
+	struct drm_gem_blit_plane_state *s1, *saved;
+	struct drm_gem_blit_buffer *before;
+	struct bt_commit c1, c2;
+	struct bt_shown *shown;
+
+	shown = kunit_kzalloc(test, sizeof(*shown), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, shown);
+	bt_setup(ctx, &t);
+	drm_gem_blit_reset_plane(&ctx->pipe.plane);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bt_plane_fini,
+							&ctx->pipe.plane), 0);
+	s1 = bt_new_state(ctx, &c1);
+	KUNIT_ASSERT_EQ(test, bt_begin(ctx, s1), 0);
+	bt_swap(ctx, s1);
+	before = s1->buffer;
+
+	/* suspend: duplicate; resume: reset, then commit the duplicate */
+	bt_damage(ctx, &clip, 1);
+	saved = bt_new_state(ctx, &c2);
+	KUNIT_EXPECT_PTR_EQ(test, saved->buffer, before);
+	drm_gem_blit_reset_plane(&ctx->pipe.plane);
+	c2.plane.old_state = ctx->pipe.plane.state;
+
+	bt_fill(ctx->exp[0]->local_mem, 3);
+	KUNIT_ASSERT_EQ(test, bt_begin(ctx, saved), 0);
+	bt_show(shown, &full, 3);
+	KUNIT_EXPECT_EQ(test, bt_staged_bad(saved, shown, &full), 0);
+	KUNIT_EXPECT_EQ(test, saved->copied, BT_W * BT_H * 4);
+	bt_swap(ctx, saved);
+}
+
+/*
+ * Formats with less than a byte per pixel (cpp 0): C1 has 8 pixels a byte.
+ * Columns 3 to 13 touch bytes 0 and 1 of each row.
+ */
+static void drm_gem_blit_test_staging_c1(struct kunit *test)
+{
+	static const struct bt_case t = {
+		.format = DRM_FORMAT_C1, .pitches = { 16 },
+		.obj = { 0 }, .kind = { BT_IMPORT }, .src = FULL,
+		.nclips = 1, .clips = { RECT(3, 1, 13, 4) },
+	};
+	struct bt_ctx *ctx = test->priv;
+	struct drm_gem_blit_plane_state *s1, *s2;
+	struct bt_commit c1, c2;
+	unsigned int y, k, bad = 0;
+	const u8 *data;
+
+	bt_setup(ctx, &t);
+	ctx->new_state.fb_damage_clips = NULL;
+	drm_gem_blit_reset_plane(&ctx->pipe.plane);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bt_plane_fini,
+							&ctx->pipe.plane), 0);
+	s1 = bt_new_state(ctx, &c1);
+	KUNIT_ASSERT_EQ(test, bt_begin(ctx, s1), 0);
+	KUNIT_EXPECT_EQ(test, s1->copied, BT_W / 8 * BT_H);
+	bt_swap(ctx, s1);
+
+	bt_fill(ctx->exp[0]->local_mem, 4);
+	bt_damage(ctx, t.clips, 1);
+	s2 = bt_new_state(ctx, &c2);
+	KUNIT_ASSERT_EQ(test, bt_begin(ctx, s2), 0);
+	KUNIT_EXPECT_EQ(test, s2->copied, 2 * 3);
+	data = s2->base.data[0].vaddr;
+	for (y = 0; y < BT_H; y++) {
+		for (k = 0; k < BT_W / 8; k++) {
+			bool in = y >= 1 && y < 4 && k < 2;
+
+			if (data[y * 16 + k] != bt_byte(in ? 4 : 0, y * 16 + k))
+				bad++;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	bt_swap(ctx, s2);
+}
+
+/*
+ * A staging buffer larger than INT_MAX bytes is refused with an error,
+ * before anything is allocated, locked or mapped, and without a warning.
+ */
+static void drm_gem_blit_test_staging_huge(struct kunit *test)
+{
+	BT_STAGING_CASE(t, XRGB8888);
+	struct bt_ctx *ctx = test->priv;
+	struct drm_gem_blit_plane_state *s1;
+	struct bt_commit c1;
+
+	bt_setup(ctx, &t);
+	ctx->fb.pitches[0] = SZ_128M;	/* 32 rows: 4 GiB */
+	drm_gem_blit_reset_plane(&ctx->pipe.plane);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bt_plane_fini,
+							&ctx->pipe.plane), 0);
+	s1 = bt_new_state(ctx, &c1);
+	KUNIT_EXPECT_EQ(test, bt_begin(ctx, s1), -E2BIG);
+	KUNIT_EXPECT_NULL(test, s1->buffer);
+	KUNIT_EXPECT_EQ(test, ctx->exp[0]->begin_calls, 0);
+	bt_destroy(&ctx->pipe.plane, &s1->base.base);
+}
+
+/*
+ * Two objects that share one reservation (as the objects of one VM do in
+ * some drivers) are locked once, and the copy works.
+ */
+static void drm_gem_blit_test_shared_resv(struct kunit *test)
+{
+	static const struct bt_case t = {
+		.format = DRM_FORMAT_NV12, .pitches = { 64, 64 },
+		.obj = { 0, 1 }, .kind = { BT_NATIVE, BT_NATIVE },
+		.src = FULL, .nclips = 1, .clips = { RECT(0, 0, 16, 16) },
+		.nexpect = 1, .expect = { RECT(0, 0, 16, 16) },
+	};
+	struct bt_ctx *ctx = test->priv;
+	struct drm_gem_object *obj1;
+	struct dma_resv *own;
+
+	bt_setup(ctx, &t);
+	obj1 = ctx->fb.obj[1];
+	own = obj1->resv;
+	obj1->resv = ctx->fb.obj[0]->resv;
+	KUNIT_EXPECT_EQ(test, drm_gem_fb_blit_damage(&ctx->old_state,
+						     &ctx->new_state,
+						     bt_blit, ctx), 0);
+	obj1->resv = own;
+	KUNIT_EXPECT_EQ(test, ctx->ncalls, 1);
+	KUNIT_EXPECT_EQ(test, bt_check(ctx, &t), 0);
+	KUNIT_EXPECT_FALSE(test, dma_resv_is_locked(ctx->fb.obj[0]->resv));
 }
 
 /*
  * The simple display pipe glue: the same staging step, reached through
- * &struct drm_simple_display_pipe. A duplicated state shares the staging
- * buffers; begin_fb_access fills one with the whole plane.
+ * &struct drm_simple_display_pipe. A duplicated state shares the current
+ * state's buffer; begin_fb_access fills one with the whole plane.
  */
 static void drm_gem_blit_test_simple_kms(struct kunit *test)
 {
@@ -856,13 +1109,7 @@ static void drm_gem_blit_test_simple_kms(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bt_plane_fini,
 							&pipe->plane), 0);
 	cur = to_drm_gem_blit_plane_state(pipe->plane.state);
-	KUNIT_ASSERT_NOT_NULL(test, cur->staging);
-
-	state = drm_gem_blit_simple_kms_duplicate_plane_state(pipe);
-	KUNIT_ASSERT_NOT_NULL(test, state);
-	new = to_drm_gem_blit_plane_state(state);
-	KUNIT_EXPECT_PTR_EQ(test, new->staging, cur->staging);
-	drm_gem_blit_simple_kms_destroy_plane_state(pipe, state);
+	KUNIT_EXPECT_NULL(test, cur->buffer);
 
 	new = bt_new_state(ctx, &c);
 	KUNIT_ASSERT_EQ(test,
@@ -874,6 +1121,13 @@ static void drm_gem_blit_test_simple_kms(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bt_check(ctx, &t), 0);
 	KUNIT_EXPECT_EQ(test, ctx->exp[0]->local_calls, 1);
 	bt_swap(ctx, new);
+
+	state = drm_gem_blit_simple_kms_duplicate_plane_state(pipe);
+	KUNIT_ASSERT_NOT_NULL(test, state);
+	cur = to_drm_gem_blit_plane_state(pipe->plane.state);
+	KUNIT_EXPECT_PTR_EQ(test, to_drm_gem_blit_plane_state(state)->buffer,
+			    cur->buffer);
+	drm_gem_blit_simple_kms_destroy_plane_state(pipe, state);
 }
 
 static struct kunit_case drm_gem_blit_cases[] = {
@@ -884,7 +1138,12 @@ static struct kunit_case drm_gem_blit_cases[] = {
 	KUNIT_CASE(drm_gem_blit_test_vmap_fails),
 	KUNIT_CASE(drm_gem_blit_test_blit_fails),
 	KUNIT_CASE(drm_gem_blit_test_contended),
+	KUNIT_CASE(drm_gem_blit_test_shared_resv),
 	KUNIT_CASE(drm_gem_blit_test_staging),
+	KUNIT_CASE(drm_gem_blit_test_staging_failed_commit),
+	KUNIT_CASE(drm_gem_blit_test_staging_reset),
+	KUNIT_CASE(drm_gem_blit_test_staging_c1),
+	KUNIT_CASE(drm_gem_blit_test_staging_huge),
 	KUNIT_CASE(drm_gem_blit_test_simple_kms),
 	{}
 };
@@ -917,6 +1176,9 @@ struct bc_ctx {
 	u32 *device;		/* what atomic_update sent to the "device" */
 	unsigned int updates;	/* atomic_update calls that sent a clip */
 	bool in_tail;
+	unsigned int slow_ms;	/* atomic_update sleeps halfway through */
+	unsigned int torn;	/* updates whose rows came from two copies */
+	int shown[8];		/* the content each slow update sent */
 };
 
 #define BC_W	64
@@ -930,11 +1192,12 @@ static void bc_mark(struct bc_ctx *ctx, char what)
 	}
 }
 
+/* The running case's context, also for commit tails in a worker. */
+static struct bc_ctx *bc_current;
+
 static struct bc_ctx *bc_of(struct drm_device *drm)
 {
-	struct kunit *test = kunit_get_current_test();
-
-	return test->priv;
+	return bc_current;
 }
 
 static void bc_commit_tail(struct drm_atomic_state *state)
@@ -975,6 +1238,29 @@ static int bc_plane_atomic_check(struct drm_plane *plane,
 						   false, false);
 }
 
+/*
+ * The seed of the content that the rows of @clip on the device came from,
+ * or -1 if they came from more than one.
+ */
+static int bc_seed(struct bc_ctx *ctx, const struct drm_rect *clip)
+{
+	const u8 *first = (const u8 *)&ctx->device[clip->y1 * BC_W + clip->x1];
+	unsigned int seed, y;
+
+	/* bt_byte() differs by 101 per seed: find the first pixel's seed. */
+	for (seed = 0; seed < 256; seed++)
+		if (first[0] == bt_byte(seed, (clip->y1 * BC_W + clip->x1) * 4))
+			break;
+	for (y = clip->y1; y < clip->y2; y++) {
+		const u8 *px = (const u8 *)&ctx->device[y * BC_W + clip->x1];
+
+		if (px[0] != bt_byte(seed, (y * BC_W + clip->x1) * 4))
+			return -1;
+	}
+
+	return seed;
+}
+
 /* What a driver's update does: send the staged damage to the device. */
 static void bc_plane_atomic_update(struct drm_plane *plane,
 				   struct drm_atomic_state *state)
@@ -992,11 +1278,20 @@ static void bc_plane_atomic_update(struct drm_plane *plane,
 	bc_mark(ctx, 'A');
 	drm_atomic_helper_damage_iter_init(&iter, old, new);
 	drm_atomic_for_each_plane_damage(&iter, &clip) {
-		for (y = clip.y1; y < clip.y2; y++)
+		for (y = clip.y1; y < clip.y2; y++) {
+			/* a slow device: the next commit may run meanwhile */
+			if (ctx->slow_ms && y == (clip.y1 + clip.y2) / 2)
+				msleep(ctx->slow_ms);
 			memcpy(ctx->device + y * BC_W + clip.x1,
 			       shadow->data[0].vaddr +
 			       y * new->fb->pitches[0] + clip.x1 * 4,
 			       drm_rect_width(&clip) * 4);
+		}
+		if (ctx->slow_ms && ctx->updates < ARRAY_SIZE(ctx->shown)) {
+			ctx->shown[ctx->updates] = bc_seed(ctx, &clip);
+			if (ctx->shown[ctx->updates] < 0)
+				ctx->torn++;
+		}
 		ctx->updates++;
 	}
 }
@@ -1040,6 +1335,7 @@ static int bc_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->test = test;
 	test->priv = ctx;
+	bc_current = ctx;
 	ctx->device = kunit_kzalloc(test, BC_W * BC_H * 4, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx->device);
 	ctx->mode = mode;
@@ -1121,8 +1417,9 @@ static void bc_shutdown(void *drm)
 }
 
 /* Commit @fb on the pipe, with @nclips damage clips (0: none given). */
-static int bc_commit(struct bc_ctx *ctx, struct drm_framebuffer *fb,
-		     const struct drm_mode_rect *clips, unsigned int nclips)
+static int __bc_commit(struct bc_ctx *ctx, struct drm_framebuffer *fb,
+		       const struct drm_mode_rect *clips, unsigned int nclips,
+		       bool nonblock)
 {
 	struct drm_modeset_acquire_ctx acquire;
 	struct drm_atomic_state *state;
@@ -1172,7 +1469,10 @@ static int bc_commit(struct bc_ctx *ctx, struct drm_framebuffer *fb,
 	plane_state->src_h = BC_H << 16;
 	drm_property_replace_blob(&plane_state->fb_damage_clips, damage);
 
-	ret = drm_atomic_commit(state);
+	if (nonblock)
+		ret = drm_atomic_nonblocking_commit(state);
+	else
+		ret = drm_atomic_commit(state);
 put:
 	drm_atomic_state_put(state);
 unlock:
@@ -1180,6 +1480,12 @@ unlock:
 	drm_property_blob_put(damage);
 
 	return ret;
+}
+
+static int bc_commit(struct bc_ctx *ctx, struct drm_framebuffer *fb,
+		     const struct drm_mode_rect *clips, unsigned int nclips)
+{
+	return __bc_commit(ctx, fb, clips, nclips, false);
 }
 
 static unsigned int bc_compare(struct bc_ctx *ctx, const struct drm_rect *r,
@@ -1250,8 +1556,53 @@ static void drm_gem_blit_test_commit_tail(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, debug_locks);
 }
 
+/*
+ * The reader rule with a slow reader: the device's atomic_update reads the
+ * staging copy slowly, in the tail of a nonblocking commit, while the next
+ * commit runs its prepare phase. That commit must not write the staging
+ * buffer before the reader is done: every update the device gets is one
+ * commit's content, and the last one shows.
+ */
+static void drm_gem_blit_test_slow_reader(struct kunit *test)
+{
+	static const struct drm_rect whole = { 0, 0, BC_W, BC_H };
+	struct bc_ctx *ctx = test->priv;
+	struct drm_framebuffer *fb;
+	unsigned int seed;
+
+	BUILD_BUG_ON(ARRAY_SIZE(ctx->shown) < 8);
+	fb = bc_fb(ctx);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bc_shutdown,
+							ctx->drm), 0);
+	bt_fill(ctx->exp->local_mem, 1);
+	KUNIT_ASSERT_EQ(test, bc_commit(ctx, fb, NULL, 0), 0);
+
+	ctx->slow_ms = 50;
+	for (seed = 2; seed < 8; seed += 2) {
+		/* a full update, whose tail reads slowly ... */
+		bt_fill(ctx->exp->local_mem, seed);
+		KUNIT_ASSERT_EQ(test, __bc_commit(ctx, fb, NULL, 0, true), 0);
+		/* ... while the next commit stages other content */
+		msleep(ctx->slow_ms / 5);
+		bt_fill(ctx->exp->local_mem, seed + 1);
+		KUNIT_ASSERT_EQ(test, bc_commit(ctx, fb, NULL, 0), 0);
+	}
+	ctx->slow_ms = 0;
+
+	KUNIT_EXPECT_EQ(test, ctx->updates, 7);
+	KUNIT_EXPECT_EQ(test, ctx->torn, 0);
+	/* each update sent its own commit's content, in order */
+	for (seed = 2; seed < 8; seed++)
+		KUNIT_EXPECT_EQ_MSG(test, ctx->shown[seed - 1], seed,
+				    "update %u", seed - 1);
+	KUNIT_EXPECT_EQ(test, bc_compare(ctx, &whole, 7, 7), 0);
+	if (IS_ENABLED(CONFIG_PROVE_LOCKING))
+		KUNIT_EXPECT_TRUE(test, debug_locks);
+}
+
 static struct kunit_case drm_gem_blit_commit_cases[] = {
 	KUNIT_CASE(drm_gem_blit_test_commit_tail),
+	KUNIT_CASE(drm_gem_blit_test_slow_reader),
 	{}
 };
 
