@@ -782,12 +782,12 @@ static void bt_damage(struct bt_ctx *ctx, const struct drm_mode_rect *clips,
 	ctx->new_state.fb_damage_clips = &ctx->damage;
 }
 
-#define BT_STAGING_CASE(name, fmt, ...)					\
-	static const struct bt_case name = {				\
-		.format = DRM_FORMAT_XRGB8888, .pitches = { 256 },	\
-		.obj = { 0 }, .kind = { BT_IMPORT }, .src = FULL,	\
-		.no_damage_blob = true, __VA_ARGS__			\
-	}
+/* Staging cases: XRGB8888, pitch 256, one imported object, full updates. */
+static const struct bt_case bt_staging_xrgb = {
+	.format = DRM_FORMAT_XRGB8888, .pitches = { 256 },
+	.obj = { 0 }, .kind = { BT_IMPORT }, .src = FULL,
+	.no_damage_blob = true,
+};
 
 /*
  * The staging step: begin_fb_access keeps one staging buffer per plane up
@@ -805,7 +805,7 @@ static void bt_damage(struct bt_ctx *ctx, const struct drm_mode_rect *clips,
  */
 static void drm_gem_blit_test_staging(struct kunit *test)
 {
-	BT_STAGING_CASE(t, XRGB8888);
+	const struct bt_case t = bt_staging_xrgb;
 	static const struct drm_mode_rect clip2 = RECT(4, 2, 20, 10);
 	static const struct drm_mode_rect clip3 = RECT(30, 20, 34, 22);
 	static const struct drm_rect r2 = RECT(4, 2, 20, 10);
@@ -909,7 +909,7 @@ static void drm_gem_blit_test_staging(struct kunit *test)
  */
 static void drm_gem_blit_test_staging_failed_commit(struct kunit *test)
 {
-	BT_STAGING_CASE(t, XRGB8888);
+	const struct bt_case t = bt_staging_xrgb;
 	static const struct drm_mode_rect clip = RECT(4, 2, 20, 10);
 	static const struct drm_rect full = FULL;
 	struct bt_ctx *ctx = test->priv;
@@ -953,7 +953,7 @@ static void drm_gem_blit_test_staging_failed_commit(struct kunit *test)
  */
 static void drm_gem_blit_test_staging_reset(struct kunit *test)
 {
-	BT_STAGING_CASE(t, XRGB8888);
+	const struct bt_case t = bt_staging_xrgb;
 	static const struct drm_mode_rect clip = RECT(4, 2, 20, 10);
 	static const struct drm_rect full = FULL;
 	struct bt_ctx *ctx = test->priv;
@@ -1039,7 +1039,7 @@ static void drm_gem_blit_test_staging_c1(struct kunit *test)
  */
 static void drm_gem_blit_test_staging_huge(struct kunit *test)
 {
-	BT_STAGING_CASE(t, XRGB8888);
+	const struct bt_case t = bt_staging_xrgb;
 	struct bt_ctx *ctx = test->priv;
 	struct drm_gem_blit_plane_state *s1;
 	struct bt_commit c1;
