@@ -27,6 +27,15 @@
  *                   fail instead of hanging; a new device then works.
  *   badinput        bad damage clips, an undersized import and formats the
  *                   device lacks are refused and change nothing.
+ *   flip            atomic flips between two imported vgem framebuffers,
+ *                   each with one 64x64 FB_DAMAGE_CLIPS rectangle: the
+ *                   device shows the previous picture with the clip
+ *                   replaced, and the blit helper's debugfs shows that the
+ *                   staging copy took the clip's bytes only and holds one
+ *                   copy of the plane.
+ *   hugefb          a framebuffer whose rows span more than INT_MAX bytes
+ *                   is refused by the modeset, without a kernel warning;
+ *                   the display keeps working.
  *   demo            (make run, not in the test list; arguments [OUTDIR
  *                   [NFRAMES]]) animates NFRAMES pattern frames on an
  *                   imported vgem buffer, checks each one exactly, writes
@@ -46,6 +55,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <linux/udmabuf.h>
@@ -468,6 +478,165 @@ static int scen_damage_dirtyfb(struct disp *d)
 static int scen_damage_atomic(struct disp *d)
 {
 	return scen_damage(d, true);
+}
+
+/* ---- flips -------------------------------------------------------------- */
+
+/*
+ * The blit helper's debugfs file of @d's card: the bytes of staging memory
+ * its plane holds and the bytes the last commit copied into it.
+ */
+static int staging_counts(struct disp *d, unsigned long long *held,
+			  unsigned long long *last)
+{
+	char path[128], line[256];
+	struct stat st;
+	bool found = false;
+	FILE *f;
+
+	if (fstat(d->fd, &st))
+		return -1;
+	snprintf(path, sizeof(path), DEBUGFS_DRI "/%u/gem_blit_staging",
+		 minor(st.st_rdev));
+	f = fopen(path, "r");
+	if (!f) {
+		printf("cannot read %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		const char *s = strstr(line, ": staging ");
+
+		if (s && sscanf(s, ": staging %llu bytes, last commit copied %llu bytes",
+				held, last) == 2)
+			found = true;
+	}
+	fclose(f);
+	if (!found)
+		printf("%s has no plane line\n", path);
+	return found ? 0 : -1;
+}
+
+#define FLIPS		8
+#define FLIP_CLIP	64
+
+/*
+ * Double-buffered atomic flips between two imported vgem framebuffers,
+ * each with one small FB_DAMAGE_CLIPS rectangle. Each flip's framebuffer
+ * is redrawn everywhere, but damage is relative to what the plane shows:
+ * the device must show the previous picture with the clip replaced, and
+ * the staging copy must take the clip's bytes and no more, while holding
+ * one copy of the plane.
+ */
+static int scen_flip(struct disp *d)
+{
+	unsigned long long held, last;
+	struct drm_mode_rect r;
+	struct atomic_plane ap;
+	uint32_t *img = NULL;
+	struct tbuf b[2];
+	unsigned int k;
+	char what[32];
+	int vgem, ret;
+
+	vgem = open_vgem();
+	if (vgem < 0)
+		return KMS_EXIT_SKIP;
+	ret = tbuf_create(&b[0], TB_VGEM, d, vgem);
+	if (!ret)
+		ret = tbuf_create(&b[1], TB_VGEM, d, vgem);
+	if (!ret && (tbuf_map_vgem(&b[0]) || tbuf_map_vgem(&b[1])))
+		ret = KMS_EXIT_FAIL;
+	if (!ret)
+		ret = find_plane(d, &ap);
+	if (!ret)
+		ret = full_frame(d, &b[0], 0, true);
+	for (k = 1; k <= FLIPS && !ret; k++) {
+		struct tbuf *t = &b[k & 1];
+		unsigned int x = (k * 97) % (d->w - FLIP_CLIP);
+		unsigned int y = (k * 61) % (d->h - FLIP_CLIP);
+
+		ret = KMS_EXIT_FAIL;
+		free(img);
+		img = disp_pattern(d, k);
+		if (!img)
+			break;
+		rect(&r, x, y, x + FLIP_CLIP, y + FLIP_CLIP);
+		disp_draw(d, t->map, t->pitch, img);
+		if (atomic_damage(d, &ap, t->fb, &r, 1))
+			break;
+		disp_expect_rects(d, img, &r, 1);
+		snprintf(what, sizeof(what), "flip%u", k);
+		if (disp_wait(d, t->fb, what))
+			break;
+		if (staging_counts(d, &held, &last))
+			break;
+		printf("%s to fb %u, clip %ux%u+%u+%u: copied %llu bytes, staging holds %llu bytes\n",
+		       what, t->fb, FLIP_CLIP, FLIP_CLIP, x, y, last, held);
+		if (last != FLIP_CLIP * FLIP_CLIP * 4) {
+			printf("%s copied %llu bytes, the damage has %u\n",
+			       what, last, FLIP_CLIP * FLIP_CLIP * 4);
+			break;
+		}
+		if (held != (unsigned long long)t->pitch * d->h) {
+			printf("%s: staging holds %llu bytes, one plane is %llu\n",
+			       what, held, (unsigned long long)t->pitch * d->h);
+			break;
+		}
+		ret = 0;
+	}
+	free(img);
+	tbuf_destroy(&b[1]);
+	tbuf_destroy(&b[0]);
+	close(vgem);
+	return ret;
+}
+
+/*
+ * A framebuffer whose pitch makes the plane's rows span more than INT_MAX
+ * bytes (a legal framebuffer on a lazily allocated 2.4 GiB dumb buffer):
+ * the modeset fails with an error, without a kernel warning, and the
+ * display keeps working.
+ */
+static int scen_hugefb(struct disp *d)
+{
+	unsigned int pitch = 3u << 20;	/* 3 MiB */
+	struct drm_mode_create_dumb c = {
+		.width = pitch / 4, .height = d->h, .bpp = 32,
+	};
+	struct tbuf b;
+	uint32_t fb = 0;
+	int ret, err = 0;
+
+	if (drmIoctl(d->fd, DRM_IOCTL_MODE_CREATE_DUMB, &c)) {
+		printf("CREATE_DUMB %ux%u failed: %s\n", c.width, c.height,
+		       strerror(errno));
+		return KMS_EXIT_FAIL;
+	}
+	printf("dumb buffer of %llu bytes, pitch %u\n",
+	       (unsigned long long)c.size, c.pitch);
+	if (kms_add_fb_xrgb(d->fd, d->w, d->h, c.handle, c.pitch, &fb)) {
+		printf("ADDFB2 with pitch %u failed\n", c.pitch);
+		ret = KMS_EXIT_FAIL;
+		goto out;
+	}
+	ret = disp_modeset(d, fb);
+	err = ret;
+	if (!ret) {
+		printf("SETCRTC of a framebuffer of %llu bytes succeeded\n",
+		       (unsigned long long)c.pitch * d->h);
+		ret = KMS_EXIT_FAIL;
+		goto out;
+	}
+	printf("SETCRTC refused it: %s\n", strerror(-err));
+	ret = tbuf_create(&b, TB_DUMB, d, -1);
+	if (!ret)
+		ret = full_frame(d, &b, 0, true);
+	tbuf_destroy(&b);
+out:
+	if (fb)
+		drmModeRmFB(d->fd, fb);
+	kms_gem_close(d->fd, c.handle);
+	return ret;
 }
 
 /* ---- fence -------------------------------------------------------------- */
@@ -1262,6 +1431,8 @@ static const struct scenario scenarios[] = {
 	{ .name = "nopin", .run = scen_nopin },
 	{ .name = "unplug", .run = scen_unplug },
 	{ .name = "badinput", .run = scen_badinput },
+	{ .name = "flip", .run = scen_flip },
+	{ .name = "hugefb", .run = scen_hugefb },
 	{ .name = "demo", .run = scen_demo, .args = demo_args,
 	  .argspec = " [OUTDIR [NFRAMES]]" },
 	{ .name = NULL },
