@@ -27,8 +27,9 @@
  *                   fail instead of hanging; a new device then works.
  *   badinput        bad damage clips, an undersized import and formats the
  *                   device lacks are refused and change nothing.
- *   flip            atomic flips between two imported vgem framebuffers,
- *                   each with one 64x64 FB_DAMAGE_CLIPS rectangle: the
+ *   flip            nonblocking atomic flips between two imported vgem
+ *                   framebuffers, each with one 64x64 FB_DAMAGE_CLIPS
+ *                   rectangle (the ioctl's time is printed): the
  *                   device shows the previous picture with the clip
  *                   replaced, and the blit helper's debugfs shows that the
  *                   staging copy took the clip's bytes only and holds one
@@ -56,6 +57,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/udmabuf.h>
@@ -397,9 +399,14 @@ out:
 	return ret;
 }
 
-/* An atomic commit of @fb on the plane with @n damage clips; -errno. */
-static int atomic_damage(struct disp *d, struct atomic_plane *ap, uint32_t fb,
-			 const struct drm_mode_rect *r, unsigned int n)
+/*
+ * An atomic commit of @fb on the plane with @n damage clips, with @flags
+ * (DRM_MODE_ATOMIC_NONBLOCK: retried while the previous one is busy);
+ * -errno.
+ */
+static int atomic_damage_flags(struct disp *d, struct atomic_plane *ap,
+			       uint32_t fb, const struct drm_mode_rect *r,
+			       unsigned int n, uint32_t flags)
 {
 	drmModeAtomicReqPtr req;
 	uint32_t blob = 0;
@@ -418,16 +425,28 @@ static int atomic_damage(struct disp *d, struct atomic_plane *ap, uint32_t fb,
 				     blob) < 0) {
 		printf("building the atomic request failed\n");
 		ret = -ENOMEM;
-	} else if (drmModeAtomicCommit(d->fd, req, 0, NULL)) {
-		ret = -errno;
-		printf("atomic commit with %u damage clips failed: %s\n", n,
-		       strerror(-ret));
 	} else {
-		ret = 0;
+		long deadline = disp_now_ms() + ERROR_WAIT_MS;
+
+		while ((ret = drmModeAtomicCommit(d->fd, req, flags, NULL)) &&
+		       errno == EBUSY && (flags & DRM_MODE_ATOMIC_NONBLOCK) &&
+		       disp_now_ms() < deadline)
+			usleep(1000);
+		if (ret) {
+			ret = -errno;
+			printf("atomic commit with %u damage clips failed: %s\n",
+			       n, strerror(-ret));
+		}
 	}
 	drmModeAtomicFree(req);
 	drmModeDestroyPropertyBlob(d->fd, blob);
 	return ret;
+}
+
+static int atomic_damage(struct disp *d, struct atomic_plane *ap, uint32_t fb,
+			 const struct drm_mode_rect *r, unsigned int n)
+{
+	return atomic_damage_flags(d, ap, fb, r, n, 0);
 }
 
 static int scen_damage(struct disp *d, bool atomic)
@@ -516,13 +535,22 @@ static int staging_counts(struct disp *d, unsigned long long *held,
 	return found ? 0 : -1;
 }
 
+static long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
 #define FLIPS		8
 #define FLIP_CLIP	64
 
 /*
- * Double-buffered atomic flips between two imported vgem framebuffers,
- * each with one small FB_DAMAGE_CLIPS rectangle. Each flip's framebuffer
- * is redrawn everywhere, but damage is relative to what the plane shows:
+ * Double-buffered nonblocking atomic flips between two imported vgem
+ * framebuffers, each with one small FB_DAMAGE_CLIPS rectangle. Each flip's
+ * framebuffer is redrawn everywhere, but damage is relative to what the
+ * plane shows:
  * the device must show the previous picture with the clip replaced, and
  * the staging copy must take the clip's bytes and no more, while holding
  * one copy of the plane.
@@ -532,6 +560,7 @@ static int scen_flip(struct disp *d)
 	unsigned long long held, last;
 	struct drm_mode_rect r;
 	struct atomic_plane ap;
+	long t0, us;
 	uint32_t *img = NULL;
 	struct tbuf b[2];
 	unsigned int k;
@@ -562,16 +591,19 @@ static int scen_flip(struct disp *d)
 			break;
 		rect(&r, x, y, x + FLIP_CLIP, y + FLIP_CLIP);
 		disp_draw(d, t->map, t->pitch, img);
-		if (atomic_damage(d, &ap, t->fb, &r, 1))
+		t0 = now_us();
+		if (atomic_damage_flags(d, &ap, t->fb, &r, 1,
+					DRM_MODE_ATOMIC_NONBLOCK))
 			break;
+		us = now_us() - t0;
 		disp_expect_rects(d, img, &r, 1);
 		snprintf(what, sizeof(what), "flip%u", k);
 		if (disp_wait(d, t->fb, what))
 			break;
 		if (staging_counts(d, &held, &last))
 			break;
-		printf("%s to fb %u, clip %ux%u+%u+%u: copied %llu bytes, staging holds %llu bytes\n",
-		       what, t->fb, FLIP_CLIP, FLIP_CLIP, x, y, last, held);
+		printf("%s to fb %u, clip %ux%u+%u+%u: nonblocking ioctl %ld us, copied %llu bytes, staging holds %llu bytes\n",
+		       what, t->fb, FLIP_CLIP, FLIP_CLIP, x, y, us, last, held);
 		if (last != FLIP_CLIP * FLIP_CLIP * 4) {
 			printf("%s copied %llu bytes, the damage has %u\n",
 			       what, last, FLIP_CLIP * FLIP_CLIP * 4);
