@@ -49,8 +49,8 @@
  * 6. undo 4, 2 and 1 in reverse order, on success and on every error.
  *
  * Where in the commit to call it: in the prepare phase, from
- * &drm_plane_helper_funcs.begin_fb_access, into a staging buffer that the
- * driver owns per plane state, and not from
+ * &drm_plane_helper_funcs.begin_fb_access, into a staging buffer (see DOC:
+ * staging for the one this helper provides), and not from
  * &drm_plane_helper_funcs.atomic_update. Step 2 takes dma_resv locks and
  * step 3 waits for fences. In the commit tail of a nonblocking commit, the
  * commit's own fences are already published, and a thread holding one of
