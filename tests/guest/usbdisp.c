@@ -25,6 +25,13 @@
  *                   debugfs shows no mapping and no pin left behind.
  *   unplug          the device is pulled during a stream of updates: they
  *                   fail instead of hanging; a new device then works.
+ *   stream          200 full-frame updates of new images back to back
+ *                   (DIRTYFB, then atomic flips between two buffers)
+ *                   while the device keeps receiving frames: each frame
+ *                   it received must be one committed image, none torn,
+ *                   the last the last image (vdisp's frame check, in the
+ *                   device's depth; it means most for a device that
+ *                   publishes whole frames: gm12u320).
  *   badinput        bad damage clips, an undersized import and formats the
  *                   device lacks are refused and change nothing.
  *   flip            nonblocking atomic flips between two imported vgem
@@ -1070,6 +1077,234 @@ static int scen_unplug(struct disp *d)
 	return ret;
 }
 
+/* ---- stream ------------------------------------------------------------ */
+
+#define STREAM_UPDATES		200	/* half DIRTYFB, half page flips */
+#define STREAM_MIN_FRAMES	10	/* received during the stream */
+#define STREAM_STAMP		8	/* pixels a line carrying the image no. */
+#define STREAM_MAX_RUNS		24	/* lines runs printed of a torn frame */
+
+/*
+ * Image @i of the stream: pattern frame @i with the first pixels of every
+ * line stamped with @i (in the high bits of each channel, which RGB565
+ * keeps), so that each line of it differs from the same line of every
+ * other image, also in the device's depth, and a torn frame tells where
+ * each line came from.  @dev gets it in the device's depth.
+ */
+static void stream_image(struct disp *d, uint32_t *img, uint32_t *dev,
+			 unsigned int i)
+{
+	uint32_t stamp = 0xff000000 | (i & 0x1f) << 19 |
+			 ((i >> 5) & 0x3f) << 10 | ((i >> 11) & 0x1f) << 3;
+	unsigned int x, y;
+
+	pattern_fill(img, d->w, d->h, d->w * 4, i);
+	for (y = 0; y < d->h; y++)
+		for (x = 0; x < STREAM_STAMP; x++)
+			img[(size_t)y * d->w + x] = stamp;
+	memcpy(dev, img, (size_t)d->w * d->h * 4);
+	if (d->m->depth == DISP_DEPTH_RGB565)
+		image_reduce_565(dev, d->w, d->h, d->w * 4);
+}
+
+/* The hash of each line of @img into @rows (d->h of them). */
+static void stream_rows(struct disp *d, const uint32_t *img, uint64_t *rows)
+{
+	unsigned int y;
+
+	for (y = 0; y < d->h; y++)
+		rows[y] = vdisp_hash(img + (size_t)y * d->w, d->w, 1, d->w * 4);
+}
+
+/* Which image line @y of @px is, or -1: a line of no committed image. */
+static long stream_line(struct disp *d, const uint32_t *px, unsigned int y,
+			const uint64_t *rows, unsigned int n)
+{
+	uint64_t hash = vdisp_hash(px + (size_t)y * d->w, d->w, 1, d->w * 4);
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (rows[(size_t)i * d->h + y] == hash)
+			return i;
+	return -1;
+}
+
+/* Print where the lines of the torn frame @c->torn_px come from. */
+static void stream_explain(struct disp *d, const struct vdisp_check *c,
+			   const uint64_t *rows, unsigned int n)
+{
+	unsigned int y, y0 = 0, runs = 0;
+	long cur = -2, k;
+	char path[160];
+	struct stat st;
+
+	if (!c->torn_px)
+		return;
+	if (c->torn_w != d->w || c->torn_h != d->h) {
+		printf("  the first torn frame is %ux%u\n", c->torn_w,
+		       c->torn_h);
+		return;
+	}
+	printf("  the first torn frame (picture %lu), line by line:\n",
+	       c->first_torn);
+	for (y = 0; y <= d->h; y++) {
+		k = y < d->h ? stream_line(d, c->torn_px, y, rows, n) : -3;
+		if (k == cur)
+			continue;
+		if (y && runs++ < STREAM_MAX_RUNS) {
+			if (cur >= 0)
+				printf("    lines %3u-%3u: image %ld\n", y0,
+				       y - 1, cur);
+			else
+				printf("    lines %3u-%3u: no committed image\n",
+				       y0, y - 1);
+		}
+		cur = k;
+		y0 = y;
+	}
+	if (runs > STREAM_MAX_RUNS)
+		printf("    (%u more runs)\n", runs - STREAM_MAX_RUNS);
+	if (stat("/out", &st) || !S_ISDIR(st.st_mode))
+		return;
+	snprintf(path, sizeof(path), "/out/%s-torn.png", d->test);
+	if (!png_write(path, c->torn_px, d->w, d->h, d->w * 4))
+		printf("  wrote %s\n", path);
+}
+
+/* An atomic commit of @fb on the plane alone (damage: all of it). */
+static int atomic_flip(struct disp *d, struct atomic_plane *ap, uint32_t fb)
+{
+	drmModeAtomicReqPtr req = drmModeAtomicAlloc();
+	int ret = 0;
+
+	if (!req ||
+	    drmModeAtomicAddProperty(req, ap->plane_id, ap->prop_fb, fb) < 0) {
+		printf("building the atomic request failed\n");
+		ret = -ENOMEM;
+	} else if (drmModeAtomicCommit(d->fd, req, 0, NULL)) {
+		ret = -errno;
+		printf("atomic commit of fb %u failed: %s\n", fb,
+		       strerror(-ret));
+	}
+	drmModeAtomicFree(req);
+	return ret;
+}
+
+/*
+ * A stream of full-frame updates, each a new image, back to back while the
+ * device keeps receiving frames: first through DIRTYFB on one buffer,
+ * then as atomic flips between two.  Every frame the device received must
+ * be one of the committed images (none torn), and the last one the last
+ * image.
+ */
+static int scen_stream(struct disp *d)
+{
+	const unsigned int n = STREAM_UPDATES + 1;
+	struct vdisp *v = d->m->vdisp(d->emu);
+	struct vdisp_check *c = NULL, mid;
+	unsigned int i, cur = 0, flips = 0;
+	uint64_t *rows = NULL;
+	struct atomic_plane ap;
+	uint32_t *img = NULL, *dev = NULL;
+	long t0, t1, idx;
+	struct tbuf b[2];
+	int ret;
+
+	memset(b, 0, sizeof(b));
+	for (i = 0; i < 2; i++)
+		b[i].dmabuf = b[i].memfd = -1;	/* for tbuf_destroy() */
+	ret = tbuf_create(&b[0], TB_DUMB, d, -1);
+	if (!ret)
+		ret = tbuf_create(&b[1], TB_DUMB, d, -1);
+	if (!ret)
+		ret = find_plane(d, &ap);
+	if (ret)
+		goto out;
+	ret = KMS_EXIT_FAIL;
+	img = malloc((size_t)d->w * d->h * 4);
+	dev = malloc((size_t)d->w * d->h * 4);
+	rows = malloc((size_t)n * d->h * sizeof(*rows));
+	if (!img || !dev || !rows) {
+		printf("out of memory\n");
+		goto out;
+	}
+
+	/* image 0 through a modeset, shown before the check starts */
+	stream_image(d, img, dev, 0);
+	stream_rows(d, dev, rows);
+	disp_draw(d, b[0].map, b[0].pitch, img);
+	if (disp_modeset(d, b[0].fb))
+		goto out;
+	disp_expect_all(d, img);
+	if (disp_wait(d, b[0].fb, "image0"))
+		goto out;
+	if (vdisp_check_start(v) ||
+	    vdisp_check_expect(v, dev, d->w, d->h, d->w * 4) != 0) {
+		printf("cannot start the frame check\n");
+		goto out;
+	}
+
+	t0 = disp_now_ms();
+	for (i = 1; i < n; i++) {
+		bool flip = i > STREAM_UPDATES / 2;
+
+		if (flip)
+			cur ^= 1;
+		stream_image(d, img, dev, i);
+		stream_rows(d, dev, rows + (size_t)i * d->h);
+		disp_draw(d, b[cur].map, b[cur].pitch, img);
+		/* declared before it is committed: the driver may send it */
+		idx = vdisp_check_expect(v, dev, d->w, d->h, d->w * 4);
+		if (idx != (long)i) {
+			printf("declaring image %u failed: %ld\n", i, idx);
+			goto out;
+		}
+		if (flip ? atomic_flip(d, &ap, b[cur].fb) :
+			   disp_dirty(d, b[cur].fb, NULL, 0, true))
+			goto out;
+		flips += flip;
+	}
+	t1 = disp_now_ms();
+	if (!vdisp_check_peek(v, &mid))
+		goto out;
+	printf("stream: %u updates (%u DIRTYFB, %u atomic flips) in %ld ms, %lu frames received meanwhile\n",
+	       STREAM_UPDATES, STREAM_UPDATES - flips, flips, t1 - t0,
+	       mid.frames);
+
+	disp_expect_all(d, img);
+	if (disp_wait(d, b[cur].fb, "last"))
+		goto out;
+	c = vdisp_check_stop(v);
+	printf("stream: %lu frames received, %lu of them committed images, %lu torn; %u images committed\n",
+	       c->frames, c->matched, c->torn, n);
+	if (c->torn) {
+		printf("%lu of %lu frames the device received are not a committed image\n",
+		       c->torn, c->frames);
+		stream_explain(d, c, rows, n);
+		goto out;
+	}
+	if (c->last != (long)n - 1) {
+		printf("the last frame received is image %ld, not the last committed, %u\n",
+		       c->last, n - 1);
+		goto out;
+	}
+	if (mid.frames < STREAM_MIN_FRAMES) {
+		printf("only %lu frames arrived during the stream, %d needed to check anything\n",
+		       mid.frames, STREAM_MIN_FRAMES);
+		goto out;
+	}
+	printf("every frame was one committed image, the last one the last image\n");
+	ret = 0;
+out:
+	vdisp_check_free(c ? c : vdisp_check_stop(v));
+	free(rows);
+	free(dev);
+	free(img);
+	tbuf_destroy(&b[1]);
+	tbuf_destroy(&b[0]);
+	return ret;
+}
+
 /* ---- bad input ---------------------------------------------------------- */
 
 /*
@@ -1468,6 +1703,7 @@ static const struct scenario scenarios[] = {
 	{ .name = "fence", .run = scen_fence },
 	{ .name = "nopin", .run = scen_nopin },
 	{ .name = "unplug", .run = scen_unplug },
+	{ .name = "stream", .run = scen_stream },
 	{ .name = "badinput", .run = scen_badinput },
 	{ .name = "flip", .run = scen_flip },
 	{ .name = "hugefb", .run = scen_hugefb },

@@ -458,9 +458,15 @@ void gm12u320_emu_stop(struct gm12u320_emu *g)
 
 void gm12u320_emu_stats(struct gm12u320_emu *g)
 {
+	const struct vdisp_check *c;
+
 	pthread_mutex_lock(&g->disp.lock);
 	printf("gm12u320-emu: %lu misc requests (eco %d), %lu data commands, %lu blocks, %llu data bytes, %lu frames drawn, %lu statuses, %lu published\n",
 	       g->misc_reqs, g->eco, g->data_cmds, g->blocks, g->data_bytes,
 	       g->draws, g->statuses, g->disp.frames);
+	c = g->disp.check;
+	if (c)
+		printf("gm12u320-emu: frame check: %lu frames, %lu committed images, %lu torn, %zu images declared\n",
+		       c->frames, c->matched, c->torn, c->nwant);
 	pthread_mutex_unlock(&g->disp.lock);
 }

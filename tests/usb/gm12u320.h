@@ -56,6 +56,11 @@
  *
  * Frames: at each draw command the 848 x 480 visible columns are published
  * on @disp as XRGB8888 (exact: the wire format has 8 bits per channel).
+ * A frame is published only once all twenty blocks of it and the draw
+ * command arrived, so with vdisp's frame check on (vdisp_check_start())
+ * every frame the device received is compared with the images the test
+ * committed: a frame whose blocks come from different commits is counted
+ * as torn.
  */
 #ifndef TESTS_USB_GM12U320_H
 #define TESTS_USB_GM12U320_H

@@ -691,6 +691,8 @@ int vdisp_init(struct vdisp *d)
 
 void vdisp_fini(struct vdisp *d)
 {
+	vdisp_check_free(d->check);
+	d->check = NULL;
 	free(d->px);
 	d->px = NULL;
 	pthread_cond_destroy(&d->cond);
@@ -713,10 +715,135 @@ int vdisp_resize_locked(struct vdisp *d, unsigned int w, unsigned int h)
 	return 0;
 }
 
+/* The frame check of a published frame, with d->lock held. */
+static void check_frame_locked(struct vdisp *d)
+{
+	struct vdisp_check *c = d->check;
+	uint64_t hash = vdisp_hash(d->px, d->width, d->height, d->width * 4);
+	size_t i = c->nwant;
+
+	c->frames++;
+	while (i-- > 0)		/* newest first: the likely one */
+		if (c->want[i] == hash) {
+			c->matched++;
+			c->last = i;
+			return;
+		}
+	c->torn++;
+	c->last = -1;
+	if (c->torn_px)
+		return;
+	c->torn_px = malloc((size_t)d->width * d->height * 4);
+	if (!c->torn_px)
+		return;
+	memcpy(c->torn_px, d->px, (size_t)d->width * d->height * 4);
+	c->torn_w = d->width;
+	c->torn_h = d->height;
+	c->first_torn = d->frames;
+}
+
 void vdisp_publish_locked(struct vdisp *d)
 {
 	d->frames++;
+	if (d->check)
+		check_frame_locked(d);
 	pthread_cond_broadcast(&d->cond);
+}
+
+uint64_t vdisp_hash(const uint32_t *px, unsigned int w, unsigned int h,
+		    unsigned int pitch_bytes)
+{
+	const uint64_t prime = 0x100000001b3ULL;
+	uint64_t hash = 0xcbf29ce484222325ULL;
+	unsigned int x, y;
+
+	hash = (hash ^ w) * prime;
+	hash = (hash ^ h) * prime;
+	for (y = 0; y < h; y++) {
+		const uint32_t *row = (const uint32_t *)
+				      ((const char *)px +
+				       (size_t)y * pitch_bytes);
+
+		for (x = 0; x < w; x++)
+			hash = (hash ^ (row[x] & 0x00ffffff)) * prime;
+	}
+	return hash;
+}
+
+int vdisp_check_start(struct vdisp *d)
+{
+	struct vdisp_check *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->last = -1;
+	pthread_mutex_lock(&d->lock);
+	vdisp_check_free(d->check);
+	d->check = c;
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+long vdisp_check_expect(struct vdisp *d, const uint32_t *img, unsigned int w,
+			unsigned int h, unsigned int pitch_bytes)
+{
+	uint64_t hash = vdisp_hash(img, w, h, pitch_bytes);
+	struct vdisp_check *c;
+	long ret = -EINVAL;
+
+	pthread_mutex_lock(&d->lock);
+	c = d->check;
+	if (c && c->nwant == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 256;
+		uint64_t *want = realloc(c->want, cap * sizeof(*want));
+
+		ret = -ENOMEM;
+		if (want) {
+			c->want = want;
+			c->cap = cap;
+		}
+	}
+	if (c && c->nwant < c->cap) {
+		c->want[c->nwant] = hash;
+		ret = c->nwant++;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+bool vdisp_check_peek(struct vdisp *d, struct vdisp_check *out)
+{
+	bool on;
+
+	pthread_mutex_lock(&d->lock);
+	on = d->check;
+	if (on) {
+		*out = *d->check;
+		out->want = NULL;
+		out->torn_px = NULL;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return on;
+}
+
+struct vdisp_check *vdisp_check_stop(struct vdisp *d)
+{
+	struct vdisp_check *c;
+
+	pthread_mutex_lock(&d->lock);
+	c = d->check;
+	d->check = NULL;
+	pthread_mutex_unlock(&d->lock);
+	return c;
+}
+
+void vdisp_check_free(struct vdisp_check *c)
+{
+	if (!c)
+		return;
+	free(c->want);
+	free(c->torn_px);
+	free(c);
 }
 
 void vdisp_error(struct vdisp *d, const char *fmt, ...)

@@ -158,6 +158,8 @@ bool vusb_failed(struct vusb_dev *dev);
  * -EPROTO at once, so a malformed stream fails the test instead of being
  * ignored.
  */
+struct vdisp_check;
+
 struct vdisp {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -166,6 +168,7 @@ struct vdisp {
 	unsigned long frames;		/* frames published so far */
 	unsigned long errors;		/* protocol errors */
 	char error[256];		/* the first one */
+	struct vdisp_check *check;	/* the frame check, NULL: off */
 };
 
 int vdisp_init(struct vdisp *d);
@@ -173,8 +176,8 @@ void vdisp_fini(struct vdisp *d);
 
 /*
  * Publish a frame: with d->lock held, the caller has resized with
- * vdisp_resize_locked() and written d->px; this counts the frame and wakes
- * waiters.
+ * vdisp_resize_locked() and written d->px; this counts the frame, checks
+ * it if the frame check is on, and wakes waiters.
  */
 int vdisp_resize_locked(struct vdisp *d, unsigned int w, unsigned int h);
 void vdisp_publish_locked(struct vdisp *d);
@@ -200,6 +203,53 @@ unsigned long vdisp_frames(struct vdisp *d);
  * *w and *h get its size.  Returns NULL if nothing was published.
  */
 uint32_t *vdisp_snapshot(struct vdisp *d, unsigned int *w, unsigned int *h);
+
+/*
+ * Frame check: is every frame the device published one of the images the
+ * test committed?  The test starts the check, declares each image with
+ * vdisp_check_expect() before it commits it, and stops the check at the
+ * end.  Meanwhile every published frame is hashed (vdisp_hash()) and
+ * looked up among the declared images; a frame that is none of them, e.g.
+ * a torn frame made of parts of two commits, is counted as torn and the
+ * first one is kept.  This means something for a device that publishes
+ * once per complete frame it received (gm12u320: at the draw command
+ * after all 20 blocks of a frame), not for one that publishes whenever
+ * the host pauses (udl).
+ */
+struct vdisp_check {
+	uint64_t *want;			/* hashes of the declared images */
+	size_t nwant, cap;
+	unsigned long frames;		/* published while checking */
+	unsigned long matched, torn;	/* of them: declared images, others */
+	long last;			/* image of the last frame, -1: torn */
+	unsigned long first_torn;	/* vdisp.frames of the first torn */
+	unsigned int torn_w, torn_h;
+	uint32_t *torn_px;		/* a copy of it, NULL: none */
+};
+
+/*
+ * 64-bit FNV-1a of the 24 colour bits of every pixel of a w x h image,
+ * with the size; the same on the device and test side.
+ */
+uint64_t vdisp_hash(const uint32_t *px, unsigned int w, unsigned int h,
+		    unsigned int pitch_bytes);
+
+/* Start checking (no image declared yet); 0 or -ENOMEM. */
+int vdisp_check_start(struct vdisp *d);
+
+/*
+ * Declare the next image the test commits (w x h XRGB8888); returns its
+ * index (0, 1, ...) or -ENOMEM / -EINVAL (not checking).
+ */
+long vdisp_check_expect(struct vdisp *d, const uint32_t *img, unsigned int w,
+			unsigned int h, unsigned int pitch_bytes);
+
+/* A snapshot of the counters (torn_px not copied: NULL); false if off. */
+bool vdisp_check_peek(struct vdisp *d, struct vdisp_check *out);
+
+/* Stop checking; the result is the caller's (vdisp_check_free()). */
+struct vdisp_check *vdisp_check_stop(struct vdisp *d);
+void vdisp_check_free(struct vdisp_check *c);
 
 /* ------------------------------------------------------------------------ */
 /* Images. */
