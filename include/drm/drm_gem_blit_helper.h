@@ -54,8 +54,9 @@ struct drm_gem_blit_buffer;
  * format and pitches, so that the driver's
  * &drm_plane_helper_funcs.atomic_update converts from @base.data, clip by
  * clip of the damage iterator or any other part of the plane's source
- * rectangle, exactly as with shadow planes, without any locking. It may be
- * read until the commit signals hw_done, and not later; see DOC: staging.
+ * rectangle, as with shadow planes, without any locking, but nothing
+ * outside the source rectangle. It may be read until the commit signals
+ * hw_done, and not later; see DOC: staging.
  */
 struct drm_gem_blit_plane_state {
 	/** @base: shadow plane state; its data points into the staging copy */

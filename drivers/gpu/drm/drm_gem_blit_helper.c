@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 
+#include <linux/completion.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
 #include <linux/kref.h>
 #include <linux/mm.h>
@@ -41,6 +43,10 @@
  * 3. wait for the native objects' implicit write fences, so that the copy
  *    never shows a frame the producer has not finished (for imported
  *    objects, dma_buf_begin_cpu_access() in step 1 has waited for them);
+ *    if the plane state has a fence (&drm_plane_state.fence, which
+ *    prepare_fb sets from an explicit IN_FENCE_FD or from the implicit
+ *    fences, see drm_gem_plane_helper_prepare_fb()), it is waited for
+ *    before step 1 instead;
  * 4. map each object with drm_gem_vmap_local(); an object whose memory
  *    manager or exporter has no short-term mapping falls back to the
  *    pinning drm_gem_vmap() for the duration of the copy;
@@ -167,6 +173,7 @@ struct drm_gem_blit_walk {
 	struct drm_plane_state *old_state, *new_state;
 	bool damage;
 	const struct drm_rect *extra;	/* NULL: none */
+	const struct drm_rect *bounds;	/* NULL: the framebuffer's */
 	drm_gem_blit_clip_func blit;
 	void *priv;
 };
@@ -180,6 +187,8 @@ static int drm_gem_blit_walk(const struct drm_gem_blit_walk *walk,
 	int ret;
 
 	drm_rect_init(&fb_rect, 0, 0, fb->width, fb->height);
+	if (walk->bounds && !drm_rect_intersect(&fb_rect, walk->bounds))
+		return 0;
 
 	if (walk->damage) {
 		drm_atomic_helper_damage_iter_init(&iter, walk->old_state,
@@ -203,7 +212,7 @@ static int drm_gem_blit_walk(const struct drm_gem_blit_walk *walk,
 }
 
 /* Steps 1-4 and 6 of the overview, around @walk. */
-static int drm_gem_blit_fb(struct drm_framebuffer *fb,
+static int drm_gem_blit_fb(struct drm_framebuffer *fb, struct dma_fence *fence,
 			   const struct drm_gem_blit_walk *walk)
 {
 	struct drm_gem_blit_obj objs[DRM_FORMAT_MAX_PLANES] = { };
@@ -213,6 +222,13 @@ static int drm_gem_blit_fb(struct drm_framebuffer *fb,
 	unsigned int i, n;
 	long lret;
 	int ret;
+
+	/* The plane's fences from prepare_fb, explicit or implicit, come first. */
+	if (fence) {
+		lret = dma_fence_wait(fence, true);
+		if (lret)
+			return lret;
+	}
 
 	n = drm_gem_blit_collect(fb, objs, index);
 
@@ -239,7 +255,7 @@ static int drm_gem_blit_fb(struct drm_framebuffer *fb,
 		}
 	}
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !fence; i++) {
 		if (objs[i].obj->import_attach)
 			continue;
 		lret = dma_resv_wait_timeout(objs[i].obj->resv,
@@ -289,8 +305,9 @@ out_end_cpu_access:
  *
  * Call it from the prepare phase of a commit, typically from
  * &drm_plane_helper_funcs.begin_fb_access, never from the commit tail: it
- * takes reservation locks and waits for the framebuffer's fences. Without
- * damage, it returns 0 without locking or mapping anything.
+ * takes reservation locks and waits for the framebuffer's fences, or for
+ * &drm_plane_state.fence if prepare_fb set one. Without damage, it returns
+ * 0 without locking or mapping anything.
  *
  * Returns:
  * 0 on success, or a negative errno code: from dma_buf_begin_cpu_access(),
@@ -312,7 +329,7 @@ int drm_gem_fb_blit_damage(struct drm_plane_state *old_state,
 	if (!new_state->fb || !drm_gem_blit_has_damage(old_state, new_state))
 		return 0;
 
-	return drm_gem_blit_fb(new_state->fb, &walk);
+	return drm_gem_blit_fb(new_state->fb, new_state->fence, &walk);
 }
 EXPORT_SYMBOL(drm_gem_fb_blit_damage);
 
@@ -323,55 +340,63 @@ EXPORT_SYMBOL(drm_gem_fb_blit_damage);
  * &drm_plane_helper_funcs.atomic_update, &struct drm_gem_blit_plane_state
  * provides the staging step: DRM_GEM_BLIT_PLANE_FUNCS and
  * DRM_GEM_BLIT_PLANE_HELPER_FUNCS make the plane copy its damage out of the
- * framebuffer in begin_fb_access, with drm_gem_fb_blit_damage(), into a
+ * framebuffer in begin_fb_access, as drm_gem_fb_blit_damage() does, into a
  * staging buffer in system memory, and point &drm_shadow_plane_state.data
  * at it. A driver converting from shadow planes changes its plane funcs
- * and helper funcs and nothing in atomic_update.
+ * and helper funcs; its atomic_update reads &drm_shadow_plane_state.data as
+ * before, as long as it reads only within the plane's source rectangle.
  *
- * The staging buffer mirrors what the plane shows: the plane's source
- * rectangle, with the framebuffer's format and pitches, so that the pixel
- * at (x, y) of color plane i is at x * cpp + y * pitch bytes from
- * &drm_shadow_plane_state.data[i], as for a mapping of the framebuffer.
- * Only the rows and columns of the source rectangle are backed by memory:
- * the driver may read any part of the source rectangle (a merged damage
- * rectangle, or all of it for a device that needs full updates), and
- * nothing outside of it.
+ * The staging buffer mirrors what the plane shows: the rows of the plane's
+ * source rectangle (&drm_plane_state.src_x and friends, before clipping,
+ * rounded out to whole pixels), with the framebuffer's format and
+ * pitches, so that color plane i's row y starts y * pitch bytes from
+ * &drm_shadow_plane_state.data[i], as in a mapping of the framebuffer.
+ * Rows outside the source rectangle have no memory; within a row, only the
+ * source rectangle's columns are kept up to date.
  *
  * Damage is relative to what the plane shows, whichever framebuffer that
  * came from (see drm_atomic_helper_damage_iter_init()). So a commit copies
- * its damage clips and nothing else, also when it flips to another
- * framebuffer. It copies the whole source rectangle only when the buffer
- * does not hold what the plane shows: on the first commit, after a failed
- * commit, or when the source rectangle, the format or the pitches change.
- * A commit without damage copies nothing and shares the buffer.
+ * what the damage iterator returns and nothing else, also when it flips to
+ * another framebuffer: its damage clips, or the whole source rectangle for
+ * a full update (no FB_DAMAGE_CLIPS, a modeset, a changed source). It also
+ * copies the whole source rectangle when the buffer does not hold what the
+ * plane shows: on the first commit, after a failed commit, or when the
+ * format or the pitches change. A commit without damage copies nothing and
+ * shares the buffer. An invisible plane holds no buffer.
  *
  * The reader rule. Each plane has one staging buffer. Its content is read
  * by the driver's atomic_update, and by nothing after
  * drm_atomic_helper_commit_hw_done() for that commit: a driver that sends
  * the data later, from a worker, copies what it needs in atomic_update
- * (gud's asynchronous flush, gm12u320's frame buffer do that). Before it
- * writes into the buffer, begin_fb_access waits until the commit that
- * installed the plane's current state has signalled hw_done, which
- * drm_atomic_helper_swap_state() waits for in the same ioctl anyway.
- * That rule does not fit drivers that read the framebuffer after hw_done,
- * such as vkms, whose composer reads the planes at every vblank, and which
- * show writes into a displayed buffer without a commit (live scanout):
- * they keep a mapping of the framebuffer from prepare_fb to cleanup_fb.
+ * (gud's asynchronous flush and gm12u320's data blocks do that). Before it
+ * writes into the buffer, begin_fb_access waits, interruptibly, until the
+ * commit that installed the plane's current state has signalled hw_done,
+ * which drm_atomic_helper_swap_state() waits for in the same ioctl anyway.
+ * That rule holds for drivers that commit with drm_atomic_helper_commit()
+ * and have no &drm_plane_helper_funcs.atomic_async_update. It does not fit
+ * drivers that read the framebuffer after hw_done, such as vkms, whose
+ * composer reads the planes at every vblank, and which show writes into a
+ * displayed buffer without a commit (live scanout): they keep a mapping of
+ * the framebuffer from prepare_fb to cleanup_fb.
  *
  * Memory: the buffer takes the source rectangle's rows times the pitch of
- * each color plane, charged to the caller's memory cgroup. A commit that
- * needs a larger buffer, or one less than half the size, allocates a new
- * one; the old one is freed with the last state that reads it. A disabled
- * plane holds no buffer. A buffer larger than INT_MAX bytes is refused with
- * -E2BIG, and the commit fails.
+ * each color plane, zeroed and charged to the caller's memory cgroup. The
+ * pitch is the framebuffer's, chosen by userspace, so a framebuffer with a
+ * large pitch costs a large buffer. A commit that needs a larger buffer,
+ * or one less than half the size, allocates a new one; the old one is freed
+ * with the last state that reads it. A disabled plane holds no buffer. A
+ * buffer larger than INT_MAX bytes is refused with -E2BIG, and the commit
+ * fails.
  *
  * Where a nonblocking commit waits: begin_fb_access runs in the ioctl, with
- * the plane's modeset locks held. For imported framebuffers it waits in
- * dma_buf_begin_cpu_access() for the exporter's write fences, for native
- * ones under the reservation locks, and then copies the damage. A
- * nonblocking commit on a framebuffer that the producer is still rendering
- * therefore returns only when rendering is done; the shadow-plane helpers
- * waited for the same fences in the commit tail instead.
+ * the plane's modeset locks held. It waits for the plane's fences
+ * (&drm_plane_state.fence, from an IN_FENCE_FD or, by default, the
+ * implicit fences that drm_gem_plane_helper_prepare_fb() collects), for
+ * imported framebuffers also in dma_buf_begin_cpu_access(), then for
+ * hw_done of the previous commit as described above, and copies the
+ * damage. A nonblocking commit on a framebuffer that is still being
+ * rendered therefore returns only when rendering is done; the shadow-plane
+ * helpers waited for the same fences in the commit tail instead.
  */
 
 struct drm_gem_blit_buffer {
@@ -422,16 +447,21 @@ static void drm_gem_blit_rows(const struct drm_format_info *format,
 	*y2 = DIV_ROUND_UP(rect->y2, vsub);
 }
 
-/* The bytes of a row of color plane @i that columns @x1 to @x2 cover. */
+/*
+ * The bytes of a row of color plane @i that columns @x1 to @x2 cover, in
+ * whole blocks (formats with less than a byte per pixel have several
+ * pixels a block).
+ */
 static void drm_gem_blit_cols(const struct drm_format_info *format,
 			      unsigned int i, unsigned int x1, unsigned int x2,
 			      size_t *start, size_t *end)
 {
 	unsigned int hsub = i ? format->hsub : 1;
-	unsigned int bpp = drm_format_info_bpp(format, i);
+	unsigned int bw = drm_format_info_block_width(format, i);
+	unsigned int cpb = format->char_per_block[i];
 
-	*start = (size_t)(x1 / hsub) * bpp / 8;
-	*end = DIV_ROUND_UP((size_t)DIV_ROUND_UP(x2, hsub) * bpp, 8);
+	*start = (size_t)(x1 / hsub / bw) * cpb;
+	*end = (size_t)DIV_ROUND_UP(DIV_ROUND_UP(x2, hsub), bw) * cpb;
 }
 
 /*
@@ -439,18 +469,23 @@ static void drm_gem_blit_cols(const struct drm_format_info *format,
  * pixels, and where each color plane starts. Returns the bytes it needs,
  * or 0 if it cannot be staged.
  */
-static size_t drm_gem_blit_layout(const struct drm_plane_state *state,
-				  struct drm_rect *rect, size_t *offsets)
+static u64 drm_gem_blit_layout(const struct drm_plane_state *state,
+			       struct drm_rect *rect, size_t *offsets)
 {
 	const struct drm_framebuffer *fb = state->fb;
 	const struct drm_format_info *format = fb->format;
+	struct drm_rect src = drm_plane_state_src(state);
 	unsigned int i, y1, y2;
-	size_t size = 0;
+	u64 size = 0;
 
-	rect->x1 = state->src.x1 >> 16;
-	rect->y1 = state->src.y1 >> 16;
-	rect->x2 = DIV_ROUND_UP(state->src.x2, 1 << 16);
-	rect->y2 = DIV_ROUND_UP(state->src.y2, 1 << 16);
+	/*
+	 * The damage iterator's plane_src: the source rectangle before
+	 * clipping, rounded out to whole pixels. Every clip lies within it.
+	 */
+	rect->x1 = src.x1 >> 16;
+	rect->y1 = src.y1 >> 16;
+	rect->x2 = (src.x2 >> 16) + !!(src.x2 & 0xffff);
+	rect->y2 = (src.y2 >> 16) + !!(src.y2 & 0xffff);
 
 	for (i = 0; i < format->num_planes; i++) {
 		/* Rows of blocks taller than a pixel are not laid out so. */
@@ -458,7 +493,9 @@ static size_t drm_gem_blit_layout(const struct drm_plane_state *state,
 			return 0;
 		drm_gem_blit_rows(format, i, rect, &y1, &y2);
 		offsets[i] = size;
-		size += (size_t)(y2 - y1) * fb->pitches[i];
+		size += (u64)(y2 - y1) * fb->pitches[i];
+		if (size > INT_MAX)	/* and no further, nor wrapped */
+			return size;
 	}
 
 	return size;
@@ -539,10 +576,16 @@ drm_gem_blit_buffer_for_write(struct drm_plane_state *old_state, size_t size)
 	int ret;
 
 	if (buf && buf->size >= size && buf->size / 2 <= size) {
-		/* Its last reader is the old state's atomic_update. */
-		ret = drm_crtc_commit_wait(old_state->commit);
-		if (ret)
-			return ERR_PTR(ret);
+		/*
+		 * Its last reader is the atomic_update of the commit that
+		 * installed the old state: wait for its hw_done, as
+		 * drm_atomic_helper_swap_state() does.
+		 */
+		if (old_state->commit) {
+			ret = wait_for_completion_interruptible(&old_state->commit->hw_done);
+			if (ret)
+				return ERR_PTR(ret);
+		}
 		return drm_gem_blit_buffer_get(buf);
 	}
 
@@ -572,14 +615,14 @@ drm_gem_blit_buffer_for_write(struct drm_plane_state *old_state, size_t size)
  * for what is copied, and for the wait before the buffer is written.
  * Without damage, and with a staging buffer that holds what the plane
  * shows, nothing is locked, mapped, copied or waited for. A state without
- * framebuffer holds no buffer.
+ * framebuffer, or an invisible one, holds no buffer.
  *
  * Returns:
  * 0 on success, -EINVAL for a format whose pixels cannot be staged,
  * -E2BIG for a staging buffer larger than INT_MAX bytes, -ENOMEM if the
- * buffer cannot be allocated, an error from drm_crtc_commit_wait(), or an
- * error from locking, waiting, mapping or copying as for
- * drm_gem_fb_blit_damage().
+ * buffer cannot be allocated, -ERESTARTSYS if the wait for the previous
+ * commit is interrupted, or an error from waiting, locking, mapping or
+ * copying as for drm_gem_fb_blit_damage().
  */
 int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
 				 struct drm_plane_state *state)
@@ -596,7 +639,7 @@ int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
 	struct drm_plane_state *old_state;
 	struct drm_gem_blit_buffer *buf;
 	struct drm_rect rect;
-	size_t size;
+	u64 size;
 	bool holds;
 	int ret;
 
@@ -615,7 +658,7 @@ int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
 	blit->copied = 0;
 	blit->total = old->total;
 	drm_gem_blit_set_data(blit);
-	if (!fb)
+	if (!fb || !state->visible)
 		return 0;
 
 	size = drm_gem_blit_layout(state, &rect, offsets);
@@ -625,7 +668,7 @@ int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
 		return -EINVAL;
 	}
 	if (size > INT_MAX) {
-		drm_dbg_kms(plane->dev, "[PLANE:%d:%s] staging needs %zu bytes\n",
+		drm_dbg_kms(plane->dev, "[PLANE:%d:%s] staging needs %llu bytes\n",
 			    plane->base.id, plane->name, size);
 		return -E2BIG;
 	}
@@ -654,12 +697,13 @@ int drm_gem_blit_begin_fb_access(struct drm_plane *plane,
 	drm_gem_blit_set_data(blit);
 
 	walk.old_state = old_state;
+	walk.bounds = &buf->rect;
 	if (holds)
 		walk.damage = true;	/* relative to what the plane shows */
 	else
 		walk.extra = &buf->rect;
 
-	ret = drm_gem_blit_fb(fb, &walk);
+	ret = drm_gem_blit_fb(fb, state->fence, &walk);
 	blit->total += blit->copied;
 	if (ret)
 		return ret;

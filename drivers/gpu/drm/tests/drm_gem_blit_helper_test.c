@@ -14,6 +14,7 @@
 #include <linux/debug_locks.h>
 #include <linux/delay.h>
 #include <linux/dma-fence.h>
+#include <linux/dma-resv.h>
 #include <linux/kthread.h>
 
 #include <kunit/test.h>
@@ -65,6 +66,7 @@ struct bt_case {
 };
 
 struct bt_rival;
+struct bt_signaller;
 
 struct bt_ctx {
 	struct kunit *test;
@@ -94,6 +96,7 @@ struct bt_ctx {
 	int fail_blit;
 	struct bt_rival *rival;
 	bool rival_gone;
+	struct bt_signaller *signaller;
 };
 
 /* No short period, so that a wrong offset or pitch shows. */
@@ -1086,6 +1089,141 @@ static void drm_gem_blit_test_shared_resv(struct kunit *test)
 }
 
 /*
+ * A fence of the test's own, signalled by a kthread after a delay. It is
+ * the first member, so that the fence's release frees it all.
+ */
+static const char *bt_fence_name(struct dma_fence *f)
+{
+	return "drm_gem_blit_test";
+}
+
+static const struct dma_fence_ops bt_fence_ops = {
+	.get_driver_name = bt_fence_name,
+	.get_timeline_name = bt_fence_name,
+};
+
+struct bt_signaller {
+	struct dma_fence fence;
+	spinlock_t lock;
+	unsigned int delay_ms;
+	bool signalled;		/* set just before the signal */
+	struct completion done;
+};
+
+static int bt_signal_fn(void *data)
+{
+	struct bt_signaller *sig = data;
+
+	msleep(sig->delay_ms);
+	WRITE_ONCE(sig->signalled, true);
+	dma_fence_signal(&sig->fence);
+	complete(&sig->done);
+	dma_fence_put(&sig->fence);
+	return 0;
+}
+
+static struct bt_signaller *bt_signal_later(struct kunit *test,
+					    unsigned int delay_ms)
+{
+	struct bt_signaller *sig;
+	struct task_struct *task;
+
+	sig = kzalloc(sizeof(*sig), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sig);
+	spin_lock_init(&sig->lock);
+	dma_fence_init(&sig->fence, &bt_fence_ops, &sig->lock,
+		       dma_fence_context_alloc(1), 1);
+	sig->delay_ms = delay_ms;
+	init_completion(&sig->done);
+	dma_fence_get(&sig->fence);	/* the kthread's */
+	task = kthread_run(bt_signal_fn, sig, "drm_gem_blit_fence");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+
+	return sig;
+}
+
+static int bt_blit_after_fence(void *priv, struct drm_framebuffer *fb,
+			       const struct iosys_map *src,
+			       const struct drm_rect *clip)
+{
+	struct bt_ctx *ctx = priv;
+
+	ctx->rival_gone = READ_ONCE(ctx->signaller->signalled);
+	return bt_blit(priv, fb, src, clip);
+}
+
+/*
+ * The plane state's fence (prepare_fb's: an IN_FENCE_FD, or the implicit
+ * fences) is waited for before the copy.
+ */
+static void drm_gem_blit_test_state_fence(struct kunit *test)
+{
+	static const struct bt_case t = {
+		.format = DRM_FORMAT_XRGB8888, .pitches = { BT_W * 4 },
+		.kind = { BT_NATIVE }, .src = FULL, .nclips = 1,
+		.clips = { RECT(0, 0, 8, 8) },
+		.nexpect = 1, .expect = { RECT(0, 0, 8, 8) },
+	};
+	struct bt_ctx *ctx = test->priv;
+	struct bt_signaller *sig;
+
+	bt_setup(ctx, &t);
+	sig = bt_signal_later(test, 100);
+	ctx->signaller = sig;
+	ctx->new_state.fence = &sig->fence;
+	KUNIT_EXPECT_EQ(test, drm_gem_fb_blit_damage(&ctx->old_state,
+						     &ctx->new_state,
+						     bt_blit_after_fence, ctx),
+			0);
+	wait_for_completion(&sig->done);
+	KUNIT_EXPECT_TRUE(test, ctx->rival_gone);
+	KUNIT_EXPECT_EQ(test, bt_check(ctx, &t), 0);
+	ctx->new_state.fence = NULL;
+	ctx->signaller = NULL;
+	dma_fence_put(&sig->fence);
+}
+
+/*
+ * An explicit fence overrides the implicit ones, as in
+ * drm_gem_plane_helper_prepare_fb(): with a signalled plane fence, an
+ * unsignalled implicit write fence of a native object is not waited for.
+ */
+static void drm_gem_blit_test_explicit_fence(struct kunit *test)
+{
+	static const struct bt_case t = {
+		.format = DRM_FORMAT_XRGB8888, .pitches = { BT_W * 4 },
+		.kind = { BT_NATIVE }, .src = FULL, .nclips = 1,
+		.clips = { RECT(0, 0, 8, 8) },
+		.nexpect = 1, .expect = { RECT(0, 0, 8, 8) },
+	};
+	struct bt_ctx *ctx = test->priv;
+	struct bt_signaller *sig;
+	struct dma_resv *resv;
+
+	bt_setup(ctx, &t);
+	resv = ctx->fb.obj[0]->resv;
+	sig = bt_signal_later(test, 500);
+	ctx->signaller = sig;
+	dma_resv_lock(resv, NULL);
+	KUNIT_ASSERT_EQ(test, dma_resv_reserve_fences(resv, 1), 0);
+	dma_resv_add_fence(resv, &sig->fence, DMA_RESV_USAGE_WRITE);
+	dma_resv_unlock(resv);
+
+	ctx->new_state.fence = dma_fence_get_stub();
+	KUNIT_EXPECT_EQ(test, drm_gem_fb_blit_damage(&ctx->old_state,
+						     &ctx->new_state,
+						     bt_blit_after_fence, ctx),
+			0);
+	KUNIT_EXPECT_FALSE(test, ctx->rival_gone);
+	KUNIT_EXPECT_EQ(test, bt_check(ctx, &t), 0);
+	dma_fence_put(ctx->new_state.fence);
+	ctx->new_state.fence = NULL;
+	wait_for_completion(&sig->done);
+	ctx->signaller = NULL;
+	dma_fence_put(&sig->fence);
+}
+
+/*
  * The simple display pipe glue: the same staging step, reached through
  * &struct drm_simple_display_pipe. A duplicated state shares the current
  * state's buffer; begin_fb_access fills one with the whole plane.
@@ -1139,6 +1277,8 @@ static struct kunit_case drm_gem_blit_cases[] = {
 	KUNIT_CASE(drm_gem_blit_test_blit_fails),
 	KUNIT_CASE(drm_gem_blit_test_contended),
 	KUNIT_CASE(drm_gem_blit_test_shared_resv),
+	KUNIT_CASE(drm_gem_blit_test_state_fence),
+	KUNIT_CASE(drm_gem_blit_test_explicit_fence),
 	KUNIT_CASE(drm_gem_blit_test_staging),
 	KUNIT_CASE(drm_gem_blit_test_staging_failed_commit),
 	KUNIT_CASE(drm_gem_blit_test_staging_reset),
