@@ -1104,7 +1104,7 @@ static const struct dma_fence_ops bt_fence_ops = {
 
 struct bt_signaller {
 	struct dma_fence fence;
-	spinlock_t lock;
+	spinlock_t lock;	/* the fence's */
 	unsigned int delay_ms;
 	bool signalled;		/* set just before the signal */
 	struct completion done;
