@@ -4,7 +4,9 @@
  * records whether the reservation lock was held at each one and, across
  * several exporters, the order of the calls; it returns distinct addresses
  * for vmap and vmap_local, and can be told to fail begin_cpu_access or
- * vmap_local. Shared by the vmap_local and blit-helper tests.
+ * vmap_local, and counts sg table mappings and pins, with variants without
+ * pin (not dynamic) and with a cached sg table. Shared by the vmap_local and
+ * blit-helper tests.
  */
 
 #ifndef DRM_TEST_EXPORTER_H
@@ -47,7 +49,9 @@ struct vl_exporter {
 	unsigned int vmap_calls, vunmap_calls;
 	unsigned int local_calls, unlocal_calls;
 	unsigned int begin_calls, end_calls;
-	unsigned int pins;		/* pin minus unpin */
+	unsigned int pins;		/* pin minus unpin, plus live vmaps */
+	unsigned int pin_calls, unpin_calls;	/* &dma_buf_ops.pin, unpin */
+	unsigned int map_calls, unmap_calls;	/* map_dma_buf, unmap_dma_buf */
 	unsigned int unlocked_calls;	/* callbacks without the resv held */
 	unsigned int locked_calls;	/* cpu access with the resv held */
 	int fail_begin, fail_vmap_local;	/* errors to inject */
@@ -78,6 +82,8 @@ vl_map_dma_buf(struct dma_buf_attachment *attach, enum dma_data_direction dir)
 	struct vl_exporter *exp = attach->dmabuf->priv;
 	struct sg_table *sgt;
 
+	vl_check_locked(exp, attach->dmabuf);
+	exp->map_calls++;
 	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
 	if (!sgt)
 		return ERR_PTR(-ENOMEM);
@@ -101,6 +107,10 @@ static inline void vl_unmap_dma_buf(struct dma_buf_attachment *attach,
 				    struct sg_table *sgt,
 				    enum dma_data_direction dir)
 {
+	struct vl_exporter *exp = attach->dmabuf->priv;
+
+	vl_check_locked(exp, attach->dmabuf);
+	exp->unmap_calls++;
 	sg_free_table(sgt);
 	kfree(sgt);
 }
@@ -109,6 +119,8 @@ static inline int vl_pin(struct dma_buf_attachment *attach)
 {
 	struct vl_exporter *exp = attach->dmabuf->priv;
 
+	vl_check_locked(exp, attach->dmabuf);
+	exp->pin_calls++;
 	exp->pins++;
 	return 0;
 }
@@ -117,6 +129,8 @@ static inline void vl_unpin(struct dma_buf_attachment *attach)
 {
 	struct vl_exporter *exp = attach->dmabuf->priv;
 
+	vl_check_locked(exp, attach->dmabuf);
+	exp->unpin_calls++;
 	exp->pins--;
 }
 
@@ -216,6 +230,29 @@ static const struct dma_buf_ops vl_ops_no_local = {
 	.release = vl_release,
 	.begin_cpu_access = vl_begin_cpu_access,
 	.end_cpu_access = vl_end_cpu_access,
+	.vmap = vl_vmap,
+	.vunmap = vl_vunmap,
+};
+
+/* A non-dynamic exporter (no pin), as vgem's GEM PRIME export. */
+static const struct dma_buf_ops vl_ops_static = {
+	.map_dma_buf = vl_map_dma_buf,
+	.unmap_dma_buf = vl_unmap_dma_buf,
+	.release = vl_release,
+	.begin_cpu_access = vl_begin_cpu_access,
+	.end_cpu_access = vl_end_cpu_access,
+	.vmap = vl_vmap,
+	.vunmap = vl_vunmap,
+	.vmap_local = vl_vmap_local,
+	.vunmap_local = vl_vunmap_local,
+};
+
+/* ... whose first sg table mapping the dma-buf core caches. */
+static const struct dma_buf_ops vl_ops_static_cached = {
+	.cache_sgt_mapping = true,
+	.map_dma_buf = vl_map_dma_buf,
+	.unmap_dma_buf = vl_unmap_dma_buf,
+	.release = vl_release,
 	.vmap = vl_vmap,
 	.vunmap = vl_vunmap,
 };
