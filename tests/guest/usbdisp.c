@@ -21,8 +21,10 @@
  *                   FB_DAMAGE_CLIPS property.
  *   fence           a vgem WRITE fence on the imported buffer holds the
  *                   update back until it is signalled.
- *   nopin           after every update of an imported vgem buffer, vgem's
- *                   debugfs shows no mapping and no pin left behind.
+ *   nopin           after the import and after every update of an
+ *                   imported vgem buffer, vgem's debugfs shows no live
+ *                   mapping and the page use count the buffer had before
+ *                   the import: the importer holds no pin.
  *   unplug          the device is pulled during a stream of updates: they
  *                   fail instead of hanging; a new device then works.
  *   stream          200 full-frame updates of new images back to back
@@ -177,6 +179,37 @@ static int udmabuf_create(struct tbuf *b, size_t size)
 	return 0;
 }
 
+static void tbuf_init(struct tbuf *b, enum tbuf_kind kind, struct disp *d)
+{
+	memset(b, 0, sizeof(*b));
+	b->kind = kind;
+	b->fd = d->fd;
+	b->dmabuf = -1;
+	b->memfd = -1;
+	b->dumb.fd = -1;
+}
+
+/* A vgem dumb buffer the size of @d's mode, exported as a dma-buf. */
+static int tbuf_export_vgem(struct tbuf *b, struct disp *d, int vgem)
+{
+	if (kms_dumb_create(vgem, d->w, d->h, 32, &b->dumb))
+		return -1;
+	b->pitch = b->dumb.pitch;
+	b->dmabuf = kms_prime_export(vgem, b->dumb.handle);
+	return b->dmabuf < 0 ? -1 : 0;
+}
+
+/* ... imported into @d's card and made a framebuffer there. */
+static int tbuf_import_vgem(struct tbuf *b, struct disp *d)
+{
+	if (kms_prime_import(d->fd, b->dmabuf, &b->handle) ||
+	    kms_add_fb_xrgb(d->fd, d->w, d->h, b->handle, b->pitch, &b->fb))
+		return -1;
+	printf("vgem buffer %ux%u pitch %u imported as handle %u, fb %u\n",
+	       d->w, d->h, b->pitch, b->handle, b->fb);
+	return 0;
+}
+
 /*
  * A w x h XRGB8888 framebuffer on the display @d of the given kind;
  * @vgem: the vgem fd for TB_VGEM, whose buffer is not mapped here.
@@ -187,12 +220,7 @@ static int tbuf_create(struct tbuf *b, enum tbuf_kind kind, struct disp *d,
 {
 	int ret;
 
-	memset(b, 0, sizeof(*b));
-	b->kind = kind;
-	b->fd = d->fd;
-	b->dmabuf = -1;
-	b->memfd = -1;
-	b->dumb.fd = -1;
+	tbuf_init(b, kind, d);
 	switch (kind) {
 	case TB_DUMB:
 		if (kms_dumb_create(d->fd, d->w, d->h, 32, &b->dumb) ||
@@ -205,17 +233,8 @@ static int tbuf_create(struct tbuf *b, enum tbuf_kind kind, struct disp *d,
 			return KMS_EXIT_FAIL;
 		break;
 	case TB_VGEM:
-		if (kms_dumb_create(vgem, d->w, d->h, 32, &b->dumb))
+		if (tbuf_export_vgem(b, d, vgem) || tbuf_import_vgem(b, d))
 			return KMS_EXIT_FAIL;
-		b->pitch = b->dumb.pitch;
-		b->dmabuf = kms_prime_export(vgem, b->dumb.handle);
-		if (b->dmabuf < 0 ||
-		    kms_prime_import(d->fd, b->dmabuf, &b->handle) ||
-		    kms_add_fb_xrgb(d->fd, d->w, d->h, b->handle, b->pitch,
-				    &b->fb))
-			return KMS_EXIT_FAIL;
-		printf("vgem buffer %ux%u pitch %u imported as handle %u, fb %u\n",
-		       d->w, d->h, b->pitch, b->handle, b->fb);
 		break;
 	case TB_UDMABUF:
 		b->pitch = d->w * 4;
@@ -892,6 +911,27 @@ static void print_counts(const char *when, const struct gem_counts *c)
 	printf("\n");
 }
 
+/*
+ * The counts of the vgem buffer must be those it had before the import:
+ * no page reference (pin) and no kernel mapping held by the importer.
+ */
+static int check_counts(const char *what, const struct gem_counts *now,
+			const struct gem_counts *base)
+{
+	print_counts(what, now);
+	if (now->vmap || now->vmap_local) {
+		printf("%s: a kernel mapping of the vgem buffer is live (vmap_use_count %ld, vmap_local_use_count %ld)\n",
+		       what, now->vmap, now->vmap_local);
+		return -1;
+	}
+	if (now->pages != base->pages) {
+		printf("%s: pages_use_count is %ld, %ld before the import\n",
+		       what, now->pages, base->pages);
+		return -1;
+	}
+	return 0;
+}
+
 #define NOPIN_UPDATES	3
 
 static int scen_nopin(struct disp *d)
@@ -911,18 +951,25 @@ static int scen_nopin(struct disp *d)
 		close(vgem);
 		return KMS_EXIT_SKIP;
 	}
-	ret = tbuf_create(&b, TB_VGEM, d, vgem);
-	if (ret)
-		goto out;
 	ret = KMS_EXIT_FAIL;
-	/* imported and in a framebuffer, never mapped yet */
+	tbuf_init(&b, TB_VGEM, d);
+	if (tbuf_export_vgem(&b, d, vgem))
+		goto out;
+	/*
+	 * The baseline: exported, not imported yet, with the mmaps open that
+	 * are open between the updates below (none).
+	 */
 	if (read_counts(path, b.dumb.handle, b.dumb.size, &base))
 		goto out;
-	print_counts("after import and ADDFB2", &base);
+	print_counts("before the import", &base);
 	if (base.vmap || base.vmap_local) {
-		printf("the import alone left a kernel mapping\n");
+		printf("the vgem buffer is mapped before the import\n");
 		goto out;
 	}
+	if (tbuf_import_vgem(&b, d) ||
+	    read_counts(path, b.dumb.handle, b.dumb.size, &now) ||
+	    check_counts("after import and ADDFB2", &now, &base))
+		goto out;
 	for (i = 0; i < NOPIN_UPDATES; i++) {
 		free(img);
 		img = disp_pattern(d, i);
@@ -947,21 +994,11 @@ static int scen_nopin(struct disp *d)
 		}
 		snprintf(what, sizeof(what), "update%u", i);
 		if (disp_wait(d, b.fb, what) ||
-		    read_counts(path, b.dumb.handle, b.dumb.size, &now))
+		    read_counts(path, b.dumb.handle, b.dumb.size, &now) ||
+		    check_counts(what, &now, &base))
 			goto out;
-		print_counts(what, &now);
-		if (now.vmap || now.vmap_local) {
-			printf("%s left a kernel mapping of the vgem buffer (vmap_use_count %ld, vmap_local_use_count %ld)\n",
-			       what, now.vmap, now.vmap_local);
-			goto out;
-		}
-		if (now.pages != base.pages) {
-			printf("%s left pages_use_count at %ld, %ld after the import\n",
-			       what, now.pages, base.pages);
-			goto out;
-		}
 	}
-	printf("%d updates left no mapping and no page reference behind\n",
+	printf("%d updates: no mapping and no page reference beyond the count before the import\n",
 	       NOPIN_UPDATES);
 	ret = 0;
 out:
