@@ -151,9 +151,21 @@ static int find_output(struct card *c, const char *tag)
 		printf("%s: expected one connector and one CRTC\n", tag);
 		goto out;
 	}
-	conn = drmModeGetConnector(c->fd, res->connectors[0]);
-	if (!conn || conn->connection != DRM_MODE_CONNECTED) {
-		printf("%s: connector not connected\n", tag);
+	/*
+	 * The card can be opened before the driver has finished probing the
+	 * connector (drm_dev_register() is still running): give it time, as
+	 * lib/disp.c does.
+	 */
+	for (i = 0; i < 25; i++) {
+		conn = drmModeGetConnector(c->fd, res->connectors[0]);
+		if (conn && conn->connection == DRM_MODE_CONNECTED)
+			break;
+		drmModeFreeConnector(conn);
+		conn = NULL;
+		usleep(200 * 1000);
+	}
+	if (!conn) {
+		printf("%s: connector not connected after 5 s\n", tag);
 		goto out;
 	}
 	for (i = 0; i < conn->count_modes; i++) {
