@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/sync_file.h>
@@ -376,6 +377,7 @@ static int find_objects(struct kms_wb *wb, unsigned int w, unsigned int h)
 		goto out;
 	}
 	wb->crtc_id = res->crtcs[crtc_idx];
+	wb->crtc_index = crtc_idx;
 
 	pres = drmModeGetPlaneResources(wb->fd);
 	for (j = 0; pres && j < pres->count_planes && !wb->plane_id; j++) {
@@ -458,7 +460,7 @@ int kms_wb_init(struct kms_wb *wb, int fd, unsigned int w, unsigned int h)
 	return 0;
 }
 
-static int wait_fence(int fd, int timeout_ms)
+int kms_wait_fence(int fd, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	struct sync_file_info info;
@@ -489,20 +491,107 @@ static int wait_fence(int fd, int timeout_ms)
 	return 0;
 }
 
-static void add_prop(drmModeAtomicReqPtr req, uint32_t obj, uint32_t prop,
-		     uint64_t value, int *err)
+void kms_atomic_add(drmModeAtomicReqPtr req, uint32_t obj, uint32_t prop,
+		    uint64_t value, int *err)
 {
 	if (drmModeAtomicAddProperty(req, obj, prop, value) < 0)
 		*err = -1;
 }
 
+void kms_atomic_add_modeset(drmModeAtomicReqPtr req, struct kms_wb *wb,
+			    int *err)
+{
+	kms_atomic_add(req, wb->crtc_id, wb->crtc_prop[KMS_CRTC_ACTIVE], 1,
+		       err);
+	kms_atomic_add(req, wb->crtc_id, wb->crtc_prop[KMS_CRTC_MODE_ID],
+		       wb->mode_blob, err);
+	if (wb->gamma_lut_prop)
+		kms_atomic_add(req, wb->crtc_id, wb->gamma_lut_prop, 0, err);
+	/*
+	 * vkms (6.12) does not let its Virtual and writeback encoders be
+	 * clones: the writeback connector drives the CRTC alone.
+	 */
+	kms_atomic_add(req, wb->conn_id, wb->conn_prop[KMS_CONN_CRTC_ID], 0,
+		       err);
+	kms_atomic_add(req, wb->wb_conn_id, wb->wb_prop[KMS_WB_CRTC_ID],
+		       wb->crtc_id, err);
+}
+
+void kms_atomic_add_plane(drmModeAtomicReqPtr req, struct kms_wb *wb,
+			  uint32_t plane_id, const uint32_t *pp,
+			  uint32_t fb_id, uint32_t src_x, uint32_t src_y,
+			  uint32_t src_w, uint32_t src_h, int32_t crtc_x,
+			  int32_t crtc_y, int *err)
+{
+	kms_atomic_add(req, plane_id, pp[KMS_PLANE_FB_ID], fb_id, err);
+	kms_atomic_add(req, plane_id, pp[KMS_PLANE_CRTC_ID],
+		       fb_id ? wb->crtc_id : 0, err);
+	kms_atomic_add(req, plane_id, pp[KMS_PLANE_SRC_X],
+		       (uint64_t)src_x << 16, err);
+	kms_atomic_add(req, plane_id, pp[KMS_PLANE_SRC_Y],
+		       (uint64_t)src_y << 16, err);
+	kms_atomic_add(req, plane_id, pp[KMS_PLANE_SRC_W],
+		       (uint64_t)src_w << 16, err);
+	kms_atomic_add(req, plane_id, pp[KMS_PLANE_SRC_H],
+		       (uint64_t)src_h << 16, err);
+	/* signed properties: the 64-bit value is the sign-extended int */
+	kms_atomic_add(req, plane_id, pp[KMS_PLANE_CRTC_X],
+		       (uint64_t)(int64_t)crtc_x, err);
+	kms_atomic_add(req, plane_id, pp[KMS_PLANE_CRTC_Y],
+		       (uint64_t)(int64_t)crtc_y, err);
+	kms_atomic_add(req, plane_id, pp[KMS_PLANE_CRTC_W], src_w, err);
+	kms_atomic_add(req, plane_id, pp[KMS_PLANE_CRTC_H], src_h, err);
+}
+
+void kms_atomic_add_wb_job(drmModeAtomicReqPtr req, struct kms_wb *wb,
+			   uint32_t wb_fb, int32_t *out_fence, int *err)
+{
+	*out_fence = -1;
+	kms_atomic_add(req, wb->wb_conn_id, wb->wb_prop[KMS_WB_FB_ID], wb_fb,
+		       err);
+	kms_atomic_add(req, wb->wb_conn_id, wb->wb_prop[KMS_WB_OUT_FENCE_PTR],
+		       (uint64_t)(uintptr_t)out_fence, err);
+}
+
+/*
+ * Commit @req (blocking) and free it, then wait for the writeback
+ * out-fence. *@committed tells whether the commit itself succeeded.
+ */
+static int commit_and_wait(struct kms_wb *wb, drmModeAtomicReqPtr req,
+			   uint32_t flags, int32_t *out_fence, const char *what,
+			   bool *committed)
+{
+	int ret, err;
+
+	ret = drmModeAtomicCommit(wb->fd, req, flags, NULL);
+	err = errno;
+	drmModeAtomicFree(req);
+	*committed = !ret;
+	if (ret) {
+		printf("atomic commit%s %s failed: %s\n",
+		       flags & DRM_MODE_ATOMIC_ALLOW_MODESET ? " (modeset)" : "",
+		       what, strerror(err));
+		if (*out_fence >= 0)
+			close(*out_fence);
+		return -1;
+	}
+	if (*out_fence < 0) {
+		printf("atomic commit returned no writeback out-fence\n");
+		return -1;
+	}
+	ret = kms_wb_wait(wb, *out_fence);
+	close(*out_fence);
+	return ret;
+}
+
 int kms_wb_commit(struct kms_wb *wb, uint32_t fb_id)
 {
-	const uint32_t *pp = wb->plane_prop, *wp = wb->wb_prop;
 	uint32_t w = wb->mode.hdisplay, h = wb->mode.vdisplay;
 	uint32_t flags = 0;
 	int32_t out_fence = -1;
 	drmModeAtomicReqPtr req;
+	bool committed;
+	char what[32];
 	int ret, err = 0;
 
 	/* Poison the target so that pixels not written by the job show. */
@@ -514,62 +603,46 @@ int kms_wb_commit(struct kms_wb *wb, uint32_t fb_id)
 		return -1;
 	}
 	if (!wb->modeset_done) {
-		add_prop(req, wb->crtc_id, wb->crtc_prop[KMS_CRTC_ACTIVE], 1,
-			 &err);
-		add_prop(req, wb->crtc_id, wb->crtc_prop[KMS_CRTC_MODE_ID],
-			 wb->mode_blob, &err);
-		if (wb->gamma_lut_prop)
-			add_prop(req, wb->crtc_id, wb->gamma_lut_prop, 0, &err);
-		/*
-		 * vkms (6.12) does not let its Virtual and writeback encoders
-		 * be clones: the writeback connector drives the CRTC alone.
-		 */
-		add_prop(req, wb->conn_id, wb->conn_prop[KMS_CONN_CRTC_ID],
-			 0, &err);
-		add_prop(req, wb->wb_conn_id, wp[KMS_WB_CRTC_ID], wb->crtc_id,
-			 &err);
+		kms_atomic_add_modeset(req, wb, &err);
 		flags |= DRM_MODE_ATOMIC_ALLOW_MODESET;
 	}
-	add_prop(req, wb->plane_id, pp[KMS_PLANE_FB_ID], fb_id, &err);
-	add_prop(req, wb->plane_id, pp[KMS_PLANE_CRTC_ID], wb->crtc_id, &err);
-	add_prop(req, wb->plane_id, pp[KMS_PLANE_SRC_X], 0, &err);
-	add_prop(req, wb->plane_id, pp[KMS_PLANE_SRC_Y], 0, &err);
-	add_prop(req, wb->plane_id, pp[KMS_PLANE_SRC_W], (uint64_t)w << 16,
-		 &err);
-	add_prop(req, wb->plane_id, pp[KMS_PLANE_SRC_H], (uint64_t)h << 16,
-		 &err);
-	add_prop(req, wb->plane_id, pp[KMS_PLANE_CRTC_X], 0, &err);
-	add_prop(req, wb->plane_id, pp[KMS_PLANE_CRTC_Y], 0, &err);
-	add_prop(req, wb->plane_id, pp[KMS_PLANE_CRTC_W], w, &err);
-	add_prop(req, wb->plane_id, pp[KMS_PLANE_CRTC_H], h, &err);
+	kms_atomic_add_plane(req, wb, wb->plane_id, wb->plane_prop, fb_id,
+			     0, 0, w, h, 0, 0, &err);
 	/* The writeback job is consumed by each commit: set it every time. */
-	add_prop(req, wb->wb_conn_id, wp[KMS_WB_FB_ID], wb->wb_fb, &err);
-	add_prop(req, wb->wb_conn_id, wp[KMS_WB_OUT_FENCE_PTR],
-		 (uint64_t)(uintptr_t)&out_fence, &err);
+	kms_atomic_add_wb_job(req, wb, wb->wb_fb, &out_fence, &err);
 	if (err) {
 		printf("drmModeAtomicAddProperty failed\n");
 		drmModeAtomicFree(req);
 		return -1;
 	}
-
-	ret = drmModeAtomicCommit(wb->fd, req, flags, NULL);
-	err = errno;
-	drmModeAtomicFree(req);
-	if (ret) {
-		printf("atomic commit%s of fb %u failed: %s\n",
-		       flags ? " (modeset)" : "", fb_id, strerror(err));
-		if (out_fence >= 0)
-			close(out_fence);
-		return -1;
-	}
-	wb->modeset_done = true;
-	if (out_fence < 0) {
-		printf("atomic commit returned no writeback out-fence\n");
-		return -1;
-	}
-	ret = wait_fence(out_fence, KMS_WB_TIMEOUT_MS);
-	close(out_fence);
+	snprintf(what, sizeof(what), "of fb %u", fb_id);
+	ret = commit_and_wait(wb, req, flags, &out_fence, what, &committed);
+	if (committed)
+		wb->modeset_done = true;
 	return ret;
+}
+
+int kms_wb_capture(struct kms_wb *wb)
+{
+	int32_t out_fence = -1;
+	drmModeAtomicReqPtr req;
+	bool committed;
+	int err = 0;
+
+	memset(wb->buf.map, 0x5a, wb->buf.size);
+	req = drmModeAtomicAlloc();
+	if (!req) {
+		printf("drmModeAtomicAlloc failed\n");
+		return -1;
+	}
+	kms_atomic_add_wb_job(req, wb, wb->wb_fb, &out_fence, &err);
+	if (err) {
+		printf("drmModeAtomicAddProperty failed\n");
+		drmModeAtomicFree(req);
+		return -1;
+	}
+	return commit_and_wait(wb, req, 0, &out_fence, "(writeback only)",
+			       &committed);
 }
 
 void kms_wb_fini(struct kms_wb *wb)
@@ -658,4 +731,280 @@ long kms_wb_check_frames(struct kms_wb *wb, uint32_t fb, void *map,
 		checked += (long)wb->mode.hdisplay * wb->mode.vdisplay;
 	}
 	return checked;
+}
+
+double kms_time(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+uint32_t kms_find_plane(struct kms_wb *wb, unsigned int type)
+{
+	drmModePlaneResPtr pres = drmModeGetPlaneResources(wb->fd);
+	uint32_t id = 0;
+	unsigned int j;
+
+	for (j = 0; pres && j < pres->count_planes && !id; j++) {
+		drmModePlanePtr p = drmModeGetPlane(wb->fd, pres->planes[j]);
+		uint64_t t = ~0ull;
+
+		if (p && (p->possible_crtcs & (1u << wb->crtc_index)) &&
+		    find_prop(wb->fd, p->plane_id, DRM_MODE_OBJECT_PLANE,
+			      "type", &t) && t == type)
+			id = p->plane_id;
+		drmModeFreePlane(p);
+	}
+	drmModeFreePlaneResources(pres);
+	if (!id)
+		printf("no plane of type %u for CRTC %u\n", type, wb->crtc_id);
+	return id;
+}
+
+int kms_plane_props(int fd, uint32_t plane_id, uint32_t *props)
+{
+	static const char *const names[KMS_PLANE_NPROPS] = {
+		"FB_ID", "CRTC_ID", "SRC_X", "SRC_Y", "SRC_W", "SRC_H",
+		"CRTC_X", "CRTC_Y", "CRTC_W", "CRTC_H",
+	};
+
+	return lookup_props(fd, plane_id, DRM_MODE_OBJECT_PLANE, names, props,
+			    KMS_PLANE_NPROPS);
+}
+
+int kms_wb_target_init(struct kms_wb *wb, struct kms_wb_target *t)
+{
+	t->fb = 0;
+	if (kms_dumb_create(wb->fd, wb->mode.hdisplay, wb->mode.vdisplay, 32,
+			    &t->buf) ||
+	    kms_dumb_map(&t->buf) ||
+	    kms_add_fb_xrgb(wb->fd, wb->mode.hdisplay, wb->mode.vdisplay,
+			    t->buf.handle, t->buf.pitch, &t->fb))
+		return -1;
+	return 0;
+}
+
+void kms_wb_target_fini(struct kms_wb *wb, struct kms_wb_target *t)
+{
+	if (t->fb)
+		drmModeRmFB(wb->fd, t->fb);
+	t->fb = 0;
+	kms_dumb_destroy(&t->buf);
+}
+
+#define DEBUGFS_DRI	"/sys/kernel/debug/dri"
+
+/* debugfs directory of the DRM device driven by @driver, e.g. ".../dri/0" */
+static int debugfs_dir(const char *driver, char *dir, size_t len)
+{
+	size_t n = strlen(driver);
+	char path[96], name[128];
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		FILE *f;
+		bool match;
+
+		snprintf(path, sizeof(path), DEBUGFS_DRI "/%d/name", i);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		/* "vkms dev=... unique=..." */
+		match = fgets(name, sizeof(name), f) &&
+			!strncmp(name, driver, n) &&
+			(name[n] == ' ' || name[n] == '\n' || !name[n]);
+		fclose(f);
+		if (match) {
+			snprintf(dir, len, DEBUGFS_DRI "/%d", i);
+			return 0;
+		}
+	}
+	printf("no %s/N/name naming \"%s\" (is debugfs mounted?)\n",
+	       DEBUGFS_DRI, driver);
+	return -1;
+}
+
+/* (Re)start the capture: select the source, open the data file. */
+static int crc_start(struct kms_crc *crc)
+{
+	int fd;
+
+	fd = open(crc->control, O_WRONLY);
+	if (fd < 0 || write(fd, "auto", 4) != 4) {
+		printf("%s: %s\n", crc->control, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	crc->data = open(crc->path, O_RDONLY | O_NONBLOCK);
+	if (crc->data < 0) {
+		printf("%s: %s\n", crc->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int kms_crc_open(struct kms_crc *crc, const char *driver, int crtc_index)
+{
+	char dir[64];
+
+	memset(crc, 0, sizeof(*crc));
+	crc->data = -1;
+	if (debugfs_dir(driver, dir, sizeof(dir)))
+		return -1;
+	snprintf(crc->control, sizeof(crc->control), "%s/crtc-%d/crc/control",
+		 dir, crtc_index);
+	snprintf(crc->path, sizeof(crc->path), "%s/crtc-%d/crc/data", dir,
+		 crtc_index);
+	return crc_start(crc);
+}
+
+long kms_vblank_now(struct kms_wb *wb)
+{
+	drmVBlank vbl = { .request = { .type = DRM_VBLANK_RELATIVE } };
+
+	if (wb->crtc_index > 1)
+		vbl.request.type |= (wb->crtc_index <<
+				     DRM_VBLANK_HIGH_CRTC_SHIFT) &
+				    DRM_VBLANK_HIGH_CRTC_MASK;
+	else if (wb->crtc_index == 1)
+		vbl.request.type |= DRM_VBLANK_SECONDARY;
+	if (drmWaitVBlank(wb->fd, &vbl)) {
+		printf("WAIT_VBLANK: %s\n", strerror(errno));
+		return -1;
+	}
+	return vbl.reply.sequence;
+}
+
+int kms_crc_next(struct kms_crc *crc, struct kms_wb *wb, uint32_t *value,
+		 uint32_t *frame)
+{
+	long now = kms_vblank_now(wb);
+	uint32_t f, v;
+
+	if (now < 0)
+		return -1;
+	do {
+		if (kms_crc_read(crc, &f, &v, 3 * KMS_CRC_STALL_MS))
+			return -1;
+	} while ((int32_t)(f - (uint32_t)now) <= 0);
+	*value = v;
+	if (frame)
+		*frame = f;
+	return 0;
+}
+
+int kms_crc_restart(struct kms_crc *crc)
+{
+	if (crc->data >= 0)
+		close(crc->data);
+	crc->data = -1;
+	crc->restarts++;
+	return crc_start(crc);
+}
+
+int kms_crc_read(struct kms_crc *crc, uint32_t *frame, uint32_t *value,
+		 int timeout_ms)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	int waited = 0, ret;
+
+	for (;;) {
+		ret = kms_crc_try_read(crc, frame, value);
+		if (ret <= 0)
+			return ret;
+		if (waited >= timeout_ms) {
+			printf("no CRC entry within %d ms\n", timeout_ms);
+			return -1;
+		}
+		pfd.fd = crc->data;
+		ret = poll(&pfd, 1, KMS_CRC_STALL_MS);
+		if (ret < 0 && errno != EINTR) {
+			printf("poll on CRC data: %s\n", strerror(errno));
+			return -1;
+		}
+		if (ret > 0)
+			continue;
+		waited += KMS_CRC_STALL_MS;
+		/*
+		 * A writeback job's cleanup may have switched the composer
+		 * off (see kms_wb_wait()): switch it on again.
+		 */
+		printf("no CRC entry for %d ms: restarting the CRC capture\n",
+		       KMS_CRC_STALL_MS);
+		if (kms_crc_restart(crc))
+			return -1;
+	}
+}
+
+int kms_crc_try_read(struct kms_crc *crc, uint32_t *frame, uint32_t *value)
+{
+	char line[64];
+	ssize_t n;
+
+	n = read(crc->data, line, sizeof(line) - 1);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 1;
+	if (n <= 0) {
+		printf("reading CRC data: %s\n", n ? strerror(errno) : "EOF");
+		return -1;
+	}
+	line[n] = '\0';
+	if (sscanf(line, "%x %x", frame, value) != 2) {
+		printf("unexpected CRC entry \"%s\"\n", line);
+		return -1;
+	}
+	return 0;
+}
+
+void kms_crc_close(struct kms_crc *crc)
+{
+	if (crc->data >= 0)
+		close(crc->data);
+	crc->data = -1;
+}
+
+int kms_wb_wait(struct kms_wb *wb, int fence)
+{
+	struct kms_crc own = { .data = -1 }, *crc = wb->crc;
+	struct pollfd pfd = { .fd = fence, .events = POLLIN };
+	int waited = 0, ret;
+	drmVersionPtr ver;
+
+	for (;;) {
+		do {
+			ret = poll(&pfd, 1, KMS_WB_STALL_MS);
+		} while (ret < 0 && errno == EINTR);
+		if (ret)
+			break;
+		waited += KMS_WB_STALL_MS;
+		if (waited >= KMS_WB_TIMEOUT_MS) {
+			printf("writeback fence not signalled after %d ms\n",
+			       waited);
+			kms_crc_close(&own);
+			return -1;
+		}
+		/* switch the composer on again: (re)start a CRC capture */
+		wb->kicks++;
+		printf("writeback job not done after %d ms: switching the composer on (CRC capture)\n",
+		       waited);
+		if (crc && crc->data >= 0) {
+			if (kms_crc_restart(crc))
+				break;
+			continue;
+		}
+		kms_crc_close(&own);
+		ver = drmGetVersion(wb->fd);
+		ret = ver ? kms_crc_open(&own, ver->name, wb->crtc_index) : -1;
+		drmFreeVersion(ver);
+		if (ret)
+			break;
+	}
+	/* signalled (or a poll error): check the status */
+	ret = kms_wait_fence(fence, 0);
+	kms_crc_close(&own);
+	return ret;
 }

@@ -22,6 +22,10 @@
 
 /* Time allowed for a writeback job to complete. */
 #define KMS_WB_TIMEOUT_MS	10000
+/* ... after which the composer is switched on again, see kms_wb_wait() */
+#define KMS_WB_STALL_MS		500
+/* Time without a CRC entry after which the capture is restarted. */
+#define KMS_CRC_STALL_MS	1000
 
 struct kms_dumb {
 	int fd;			/* device the buffer belongs to */
@@ -44,10 +48,23 @@ enum {
 	KMS_PLANE_NPROPS
 };
 
+/*
+ * CRCs of the composed output of a CRTC, from debugfs
+ * (/sys/kernel/debug/dri/N/crtc-I/crc/): the "auto" source is selected and
+ * the data file opened, which starts the capture (and switches vkms's
+ * composer on); each vblank then yields one entry.
+ */
+struct kms_crc {
+	int data;	/* -1 when closed */
+	char control[96], path[96];
+	unsigned int restarts;
+};
+
 /* A CRTC driving the vkms "Virtual" connector and its writeback connector. */
 struct kms_wb {
 	int fd;
 	uint32_t crtc_id, conn_id, wb_conn_id, plane_id;
+	int crtc_index;		/* of crtc_id in the resources' CRTC list */
 	drmModeModeInfo mode;
 	uint32_t mode_blob;
 	uint32_t crtc_prop[KMS_CRTC_NPROPS];
@@ -58,6 +75,8 @@ struct kms_wb {
 	struct kms_dumb buf;	/* writeback target, mapped */
 	uint32_t wb_fb;
 	bool modeset_done;
+	struct kms_crc *crc;	/* the caller's open CRC capture, or NULL */
+	unsigned int kicks;	/* stalled writeback jobs restarted */
 };
 
 /* Returns an O_RDWR fd on /dev/dri/cardN driven by @name, or -1. */
@@ -145,5 +164,100 @@ void kms_wb_fini(struct kms_wb *wb);
  */
 long kms_wb_check_frame(struct kms_wb *wb, uint32_t fb_id, void *map,
 			unsigned int pitch, unsigned int frame);
+
+/*
+ * Building blocks for tests that assemble their own atomic commits on the
+ * objects kms_wb_init() found.  The kms_atomic_* functions set *err to -1
+ * when a property cannot be added and leave it alone otherwise.
+ */
+void kms_atomic_add(drmModeAtomicReqPtr req, uint32_t obj, uint32_t prop,
+		    uint64_t value, int *err);
+/* The modeset part of the first commit (see kms_wb_commit()). */
+void kms_atomic_add_modeset(drmModeAtomicReqPtr req, struct kms_wb *wb,
+			    int *err);
+/*
+ * Plane @plane_id (properties @props, see kms_plane_props()) shows the
+ * @src_w x @src_h rectangle at (@src_x, @src_y) of @fb_id at (@crtc_x,
+ * @crtc_y) on the CRTC, unscaled; @fb_id 0 disables the plane.
+ */
+void kms_atomic_add_plane(drmModeAtomicReqPtr req, struct kms_wb *wb,
+			  uint32_t plane_id, const uint32_t *props,
+			  uint32_t fb_id, uint32_t src_x, uint32_t src_y,
+			  uint32_t src_w, uint32_t src_h, int32_t crtc_x,
+			  int32_t crtc_y, int *err);
+/* A writeback job into @wb_fb; the out-fence fd lands in *@out_fence. */
+void kms_atomic_add_wb_job(drmModeAtomicReqPtr req, struct kms_wb *wb,
+			   uint32_t wb_fb, int32_t *out_fence, int *err);
+
+/*
+ * Id of the first plane of type @type (DRM_PLANE_TYPE_*) that can drive
+ * wb->crtc_id, or 0; and the ids of its KMS_PLANE_* properties (0 or -1).
+ */
+uint32_t kms_find_plane(struct kms_wb *wb, unsigned int type);
+int kms_plane_props(int fd, uint32_t plane_id, uint32_t *props);
+
+/* CLOCK_MONOTONIC in seconds. */
+double kms_time(void);
+
+/* Wait for a sync_file to signal without error; 0 or -1 (printed). */
+int kms_wait_fence(int fence_fd, int timeout_ms);
+
+/*
+ * A writeback target like wb->buf and wb->wb_fb: a mode-sized XRGB8888
+ * vkms dumb buffer, mapped, and its framebuffer.
+ */
+struct kms_wb_target {
+	struct kms_dumb buf;
+	uint32_t fb;
+};
+
+int kms_wb_target_init(struct kms_wb *wb, struct kms_wb_target *t);
+void kms_wb_target_fini(struct kms_wb *wb, struct kms_wb_target *t);
+
+/*
+ * A writeback-only commit: the writeback job into wb->buf (poisoned first)
+ * and nothing else, no plane and no CRTC property; waits for the out-fence.
+ * The CRTC must be active with the writeback connector already on it.
+ * (vkms's CRTC check still pulls every plane of the CRTC into the commit.)
+ */
+int kms_wb_capture(struct kms_wb *wb);
+
+/* Start capturing on CRTC @crtc_index of the device driven by @driver. */
+int kms_crc_open(struct kms_crc *crc, const char *driver,
+		 int crtc_index);
+/*
+ * Next entry: its frame number and CRC; waits up to @timeout_ms. When no
+ * entry came for KMS_CRC_STALL_MS, the capture is restarted (see
+ * kms_wb_wait()). Returns 0, or -1 (printed).
+ */
+int kms_crc_read(struct kms_crc *crc, uint32_t *frame, uint32_t *value,
+		 int timeout_ms);
+/* The next entry if there is one: 0; none: 1; an error: -1 (printed). */
+int kms_crc_try_read(struct kms_crc *crc, uint32_t *frame, uint32_t *value);
+void kms_crc_close(struct kms_crc *crc);
+/* The current vblank count of wb->crtc_id, or -1 (printed). */
+long kms_vblank_now(struct kms_wb *wb);
+/*
+ * The CRC of the first frame after the current vblank, i.e. of a frame
+ * whose composition started after the call: an entry for frame N is only
+ * composed by a composer run that started after vblank N. 0 or -1.
+ */
+int kms_crc_next(struct kms_crc *crc, struct kms_wb *wb, uint32_t *value,
+		 uint32_t *frame);
+/* Close and open the data file again (switches the composer on). */
+int kms_crc_restart(struct kms_crc *crc);
+
+/*
+ * Wait for a writeback job's out-fence, up to KMS_WB_TIMEOUT_MS; 0 or -1
+ * (printed). 6.12 vkms switches its composer off in every writeback job's
+ * cleanup, which runs in a worker after the job signalled: when that comes
+ * after the next job's commit switched the composer on, the next job is
+ * never composed. So when the fence has not signalled after
+ * KMS_WB_STALL_MS, the composer is switched on again by (re)starting a CRC
+ * capture (wb->crc if set and open, else a temporary one); wb->kicks
+ * counts that. The job is the only one queued, the CRTC's state is the
+ * job's commit's: the capture is what that commit shows.
+ */
+int kms_wb_wait(struct kms_wb *wb, int fence);
 
 #endif /* TESTS_GUEST_KMS_H */
