@@ -30,10 +30,11 @@
  * DOC: overview
  *
  * Display drivers without a scanout engine that can read the framebuffer
- * (USB displays, virtual displays) copy each damaged rectangle of it with
- * the CPU. drm_gem_fb_blit_damage() does the work around that copy for
- * every GEM object of a framebuffer, whether native or imported through
- * PRIME, without pinning anything:
+ * (USB displays) copy each damaged rectangle of it with the CPU.
+ * drm_gem_fb_blit_damage() does the work around that copy for every GEM
+ * object of a framebuffer, whether native or imported through PRIME,
+ * without pinning anything where the memory manager or the exporter
+ * provides a short-term mapping:
  *
  * 1. dma_buf_begin_cpu_access() for each imported object, without the
  *    reservation lock (the exporter may take it);
@@ -48,8 +49,9 @@
  *    fences, see drm_gem_plane_helper_prepare_fb()), it is waited for
  *    before step 1 instead;
  * 4. map each object with drm_gem_vmap_local(); an object whose memory
- *    manager or exporter has no short-term mapping falls back to the
- *    pinning drm_gem_vmap() for the duration of the copy;
+ *    manager or exporter has no short-term mapping falls back to
+ *    drm_gem_vmap(), which may pin; for imported objects, wait for the
+ *    kernel fences of a move that preparing or mapping them started;
  * 5. call the driver for each damage clip, clipped to the framebuffer and
  *    the plane's source rectangle, with the mapping of each color plane;
  * 6. undo 4, 2 and 1 in reverse order, on success and on every error.
@@ -271,12 +273,29 @@ static int drm_gem_blit_fb(struct drm_framebuffer *fb, struct dma_fence *fence,
 	if (ret)
 		goto out_unlock;
 
+	/*
+	 * An exporter may have moved an imported buffer to map it, in
+	 * begin_cpu_access or in its vmap: wait for the move's kernel fences.
+	 */
+	for (i = 0; i < n; i++) {
+		if (!objs[i].obj->import_attach)
+			continue;
+		lret = dma_resv_wait_timeout(objs[i].obj->resv,
+					     DMA_RESV_USAGE_KERNEL, true,
+					     MAX_SCHEDULE_TIMEOUT);
+		if (lret < 0) {
+			ret = lret;
+			goto out_vunmap;
+		}
+	}
+
 	for (i = 0; i < fb->format->num_planes; i++) {
 		src[i] = objs[index[i]].map;
 		iosys_map_incr(&src[i], fb->offsets[i]);
 	}
 	ret = drm_gem_blit_walk(walk, fb, src);
 
+out_vunmap:
 	drm_gem_blit_vunmap(objs, n);
 out_unlock:
 	drm_exec_fini(&exec);
@@ -300,8 +319,9 @@ out_end_cpu_access:
  * Imported objects are bracketed by dma_buf_begin_cpu_access() and
  * dma_buf_end_cpu_access() for %DMA_FROM_DEVICE, called without the
  * reservation lock. Objects whose memory manager has no
- * &drm_gem_object_funcs.vmap_local are mapped with the pinning
- * drm_gem_vmap() instead, for the duration of the call only.
+ * &drm_gem_object_funcs.vmap_local are mapped with drm_gem_vmap() instead,
+ * which may pin, for the duration of the call; the memory manager may keep
+ * such a pin longer.
  *
  * Call it from the prepare phase of a commit, typically from
  * &drm_plane_helper_funcs.begin_fb_access, never from the commit tail: it
