@@ -25,18 +25,18 @@
  * buffers (vkms on the damage-blit helper, patch 0012) is overwritten while
  * the composer reads it, and this phase fails.
  *
- * Phase 2, only with the argument "offsets": phase 1 with a framebuffer
- * created with ADDFB2 offsets[0] != 0 in place of the mode-sized one.
- * 6.12's vkms applies offsets[0] twice (the plane's mapping from
- * drm_gem_fb_vmap() already includes it, and pixel_offset() adds it
- * again): the frame is shifted and the composer reads past the buffer,
- * which oopses. Not run by default.
+ * Phase 2: phase 1 with a framebuffer created with ADDFB2 offsets[0] != 0
+ * in place of the mode-sized one. Stock 6.12's vkms applies offsets[0]
+ * twice (the plane's mapping from drm_gem_fb_vmap() already includes it,
+ * and pixel_offset() adds it again): the frame is shifted and the composer
+ * reads past the buffer, which oopses; patch 0000 fixes that. The argument
+ * "nooffsets" skips this phase.
  *
  * Only one writeback job is in flight at a time: in 6.12 vkms, each job's
  * cleanup switches the composer off (vkms_set_composer(false)), also when a
  * later job is pending; see kms_wb_wait().
  *
- * Usage: vkms_flip_wb [offsets] [FLIPS_PER_PHASE]; a phase stops early at
+ * Usage: vkms_flip_wb [nooffsets] [FLIPS_PER_PHASE]; a phase stops early at
  * its time budget (the count done is printed).
  */
 #include <errno.h>
@@ -619,9 +619,10 @@ int main(int argc, char **argv)
 {
 	struct plane_fb small = { 0 }, offs = { 0 }, big = { 0 }, third = { 0 };
 	struct plane_fb *cycle[3] = { &small, &big, &third };
-	bool with_offsets = argc > 1 && !strcmp(argv[1], "offsets");
-	unsigned int flips = argc > 1 + with_offsets ?
-			     strtoul(argv[1 + with_offsets], NULL, 0) : FLIPS;
+	bool skip_offsets = argc > 1 && !strcmp(argv[1], "nooffsets");
+	bool with_offsets = !skip_offsets;
+	unsigned int flips = argc > 1 + skip_offsets ?
+			     strtoul(argv[1 + skip_offsets], NULL, 0) : FLIPS;
 	struct slot ring[RING];
 	struct kms_wb wb = { .fd = -1 };
 	unsigned long total = 0;
