@@ -82,12 +82,6 @@ to_drm_gem_blit_plane_state(struct drm_plane_state *state)
 			    struct drm_gem_blit_plane_state, base);
 }
 
-void __drm_gem_blit_duplicate_plane_state(struct drm_plane *plane,
-					  struct drm_gem_blit_plane_state *new);
-void __drm_gem_blit_destroy_plane_state(struct drm_gem_blit_plane_state *state);
-void __drm_gem_blit_reset_plane(struct drm_plane *plane,
-				struct drm_gem_blit_plane_state *state);
-
 void drm_gem_blit_reset_plane(struct drm_plane *plane);
 struct drm_plane_state *drm_gem_blit_duplicate_plane_state(struct drm_plane *plane);
 void drm_gem_blit_destroy_plane_state(struct drm_plane *plane,

@@ -739,13 +739,12 @@ EXPORT_SYMBOL(drm_gem_blit_begin_fb_access);
  * @plane: the plane
  * @new: the new state, allocated by the caller
  *
- * For drivers that embed &struct drm_gem_blit_plane_state in a plane state
- * of their own: duplicates the plane's current state into @new, which
+ * Duplicates the plane's current state into @new, which
  * shares the current state's staging buffer until begin_fb_access decides
  * what it reads.
  */
-void __drm_gem_blit_duplicate_plane_state(struct drm_plane *plane,
-					  struct drm_gem_blit_plane_state *new)
+static void __drm_gem_blit_duplicate_plane_state(struct drm_plane *plane,
+						 struct drm_gem_blit_plane_state *new)
 {
 	struct drm_gem_blit_plane_state *old =
 		to_drm_gem_blit_plane_state(plane->state);
@@ -757,7 +756,6 @@ void __drm_gem_blit_duplicate_plane_state(struct drm_plane *plane,
 	new->total = old->total;
 	drm_gem_blit_set_data(new);
 }
-EXPORT_SYMBOL(__drm_gem_blit_duplicate_plane_state);
 
 /**
  * drm_gem_blit_duplicate_plane_state - duplicate a staging-copy plane state
@@ -788,17 +786,15 @@ EXPORT_SYMBOL(drm_gem_blit_duplicate_plane_state);
  * __drm_gem_blit_destroy_plane_state - release a staging-copy plane state
  * @state: the state
  *
- * For drivers that embed &struct drm_gem_blit_plane_state: releases what
- * the state holds; a staging buffer goes with the last state that reads
+ * Releases what the state holds; a staging buffer goes with the last state that reads
  * it. The caller frees @state.
  */
-void __drm_gem_blit_destroy_plane_state(struct drm_gem_blit_plane_state *state)
+static void __drm_gem_blit_destroy_plane_state(struct drm_gem_blit_plane_state *state)
 {
 	drm_gem_blit_buffer_put(state->buffer);
 	state->buffer = NULL;
 	__drm_gem_destroy_shadow_plane_state(&state->base);
 }
-EXPORT_SYMBOL(__drm_gem_blit_destroy_plane_state);
 
 /**
  * drm_gem_blit_destroy_plane_state - free a staging-copy plane state
@@ -822,16 +818,14 @@ EXPORT_SYMBOL(drm_gem_blit_destroy_plane_state);
  * @plane: the plane, whose old state the caller has freed
  * @state: the new state, allocated and zeroed by the caller, or NULL
  *
- * For drivers that embed &struct drm_gem_blit_plane_state: makes @state the
- * plane's state. It holds no staging buffer; the next commit that shows a
+ * Makes @state the plane's state. It holds no staging buffer; the next commit that shows a
  * framebuffer allocates one.
  */
-void __drm_gem_blit_reset_plane(struct drm_plane *plane,
-				struct drm_gem_blit_plane_state *state)
+static void __drm_gem_blit_reset_plane(struct drm_plane *plane,
+				       struct drm_gem_blit_plane_state *state)
 {
 	__drm_gem_reset_shadow_plane(plane, state ? &state->base : NULL);
 }
-EXPORT_SYMBOL(__drm_gem_blit_reset_plane);
 
 /**
  * drm_gem_blit_reset_plane - reset a staging-copy plane
