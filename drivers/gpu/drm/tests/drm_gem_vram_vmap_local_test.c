@@ -10,17 +10,22 @@
  * touched.
  */
 
+#include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
+#include <linux/fcntl.h>
 #include <linux/ioport.h>
 #include <linux/iosys-map.h>
 #include <linux/sizes.h>
 #include <linux/vmalloc.h>
 
+#include <kunit/device.h>
 #include <kunit/test.h>
 
 #include <drm/drm_device.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem_vram_helper.h>
 #include <drm/drm_kunit_helpers.h>
+#include <drm/drm_prime.h>
 #include <drm/ttm/ttm_resource.h>
 
 #if IS_ENABLED(CONFIG_INDIRECT_IOMEM)
@@ -141,6 +146,16 @@ static int vl_vram_setup(struct kunit *test)
 	return ret;
 }
 
+static const struct file_operations vl_fops = {
+	.owner = THIS_MODULE,
+};
+
+static const struct drm_driver vl_driver = {
+	.driver_features = DRIVER_GEM,
+	.fops = &vl_fops,
+	DRM_GEM_VRAM_DRIVER,
+};
+
 static int vl_vram_init(struct kunit *test)
 {
 	struct drm_device *drm;
@@ -150,8 +165,9 @@ static int vl_vram_init(struct kunit *test)
 
 	dev = drm_kunit_helper_alloc_device(test);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
-	drm = __drm_kunit_helper_alloc_drm_device(test, dev, sizeof(*drm), 0,
-						  DRIVER_GEM);
+	drm = __drm_kunit_helper_alloc_drm_device_with_driver(test, dev,
+							      sizeof(*drm), 0,
+							      &vl_driver);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, drm);
 	KUNIT_ASSERT_EQ(test, drmm_vram_helper_init(drm, VL_VRAM_BASE,
 						    VL_VRAM_SIZE), 0);
@@ -193,6 +209,29 @@ static void vl_evict_vram(struct kunit *test)
 	struct ttm_resource_manager *man = ttm_manager_type(bdev, TTM_PL_VRAM);
 
 	KUNIT_ASSERT_EQ(test, ttm_resource_manager_evict_all(bdev, man), 0);
+}
+
+/*
+ * Memory pressure as a scanout would cause it: pin a BO as large as the
+ * VRAM into VRAM, which must evict every other BO. Eviction skips pinned
+ * BOs, so this fails while another BO is pinned in VRAM. (Unlike
+ * ttm_resource_manager_evict_all(), which in 6.12 also evicts a BO pinned
+ * since its last LRU update.)
+ */
+static int vl_pressure(struct kunit *test)
+{
+	struct drm_gem_vram_object *big;
+	int ret;
+
+	big = drm_gem_vram_create(test->priv, VL_VRAM_SIZE, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, big);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vl_gbo_put, big),
+			0);
+	ret = drm_gem_vram_pin(big, DRM_GEM_VRAM_PL_FLAG_VRAM);
+	if (!ret)
+		KUNIT_EXPECT_EQ(test, drm_gem_vram_unpin(big), 0);
+
+	return ret;
 }
 
 /* Write @seed's pattern through a short-term mapping. */
@@ -346,7 +385,322 @@ static struct kunit_suite drm_gem_vram_vmap_local_suite = {
 	.test_cases = drm_gem_vram_vmap_local_cases,
 };
 
-kunit_test_suite(drm_gem_vram_vmap_local_suite);
+/*
+ * PRIME export of GEM VRAM objects: a dynamic exporter whose BOs TTM moves
+ * while they are exported. The TTM pin count before the export is the
+ * baseline: nothing but a pinning call changes it.
+ */
+
+static void vl_dmabuf_unexport(void *ptr)
+{
+	struct drm_gem_object *obj = ptr;
+	struct dma_buf *dma_buf = obj->dma_buf;
+
+	obj->dma_buf = NULL;
+	dma_buf_put(dma_buf);
+}
+
+/* Export as drm_gem_prime_handle_to_fd() does: obj->dma_buf holds a ref. */
+static struct dma_buf *vl_export(struct kunit *test,
+				 struct drm_gem_vram_object *gbo)
+{
+	struct drm_gem_object *obj = &gbo->bo.base;
+	struct dma_buf *dma_buf;
+
+	KUNIT_ASSERT_NOT_NULL(test, obj->funcs->export);
+	dma_buf = obj->funcs->export(obj, O_RDWR);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dma_buf);
+	obj->dma_buf = dma_buf;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							vl_dmabuf_unexport,
+							obj), 0);
+
+	return dma_buf;
+}
+
+struct vl_importer {
+	struct kunit *test;
+	unsigned int moves;
+};
+
+static void vl_move_notify(struct dma_buf_attachment *attach)
+{
+	struct vl_importer *imp = attach->importer_priv;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	imp->moves++;
+}
+
+static const struct dma_buf_attach_ops vl_importer_ops = {
+	.move_notify = vl_move_notify,
+};
+
+static void vl_detach(void *ptr)
+{
+	struct dma_buf_attachment *attach = ptr;
+
+	dma_buf_detach(attach->dmabuf, attach);
+}
+
+static struct dma_buf_attachment *vl_attach(struct kunit *test,
+					    struct dma_buf *dma_buf,
+					    struct vl_importer *imp)
+{
+	struct drm_device *drm = test->priv;
+	struct dma_buf_attachment *attach;
+
+	if (imp)
+		attach = dma_buf_dynamic_attach(dma_buf, drm->dev,
+						&vl_importer_ops, imp);
+	else
+		attach = dma_buf_attach(dma_buf, drm->dev);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, attach);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vl_detach,
+							attach), 0);
+
+	return attach;
+}
+
+/* The export is dynamic and serves both kinds of kernel mapping. */
+static void drm_gem_vram_test_export_dynamic(struct kunit *test)
+{
+	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
+	struct dma_buf *dma_buf;
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
+	dma_buf = vl_export(test, gbo);
+
+	KUNIT_EXPECT_TRUE(test, dma_buf_is_dynamic(dma_buf));
+	KUNIT_EXPECT_NOT_NULL(test, dma_buf->ops->vmap);
+	KUNIT_EXPECT_NOT_NULL(test, dma_buf->ops->vmap_local);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+}
+
+/*
+ * A dynamic importer's attachment is notified of every move of the BO, in
+ * both directions and by eviction, and only while it is attached. Neither
+ * the export nor the attachment pins.
+ */
+static void drm_gem_vram_test_export_move_notify(struct kunit *test)
+{
+	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
+	struct vl_importer imp = { .test = test };
+	struct dma_buf_attachment *attach;
+	struct dma_buf *dma_buf;
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
+	KUNIT_ASSERT_EQ(test, gbo->bo.pin_count, 0);
+	dma_buf = vl_export(test, gbo);
+	attach = vl_attach(test, dma_buf, &imp);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+	KUNIT_EXPECT_EQ(test, imp.moves, 0);
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_SYSTEM, TTM_PL_SYSTEM);
+	KUNIT_EXPECT_EQ(test, imp.moves, 1);
+	/* Pinning where it already is does not move it. */
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_SYSTEM, TTM_PL_SYSTEM);
+	KUNIT_EXPECT_EQ(test, imp.moves, 1);
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, imp.moves, 2);
+	vl_evict_vram(test);
+	KUNIT_EXPECT_EQ(test, gbo->bo.resource->mem_type, TTM_PL_SYSTEM);
+	KUNIT_EXPECT_EQ(test, imp.moves, 3);
+
+	kunit_release_action(test, vl_detach, attach);
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, imp.moves, 3);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+}
+
+/*
+ * dma_buf_vmap() pins the BO for as long as its mapping exists: eviction
+ * leaves it in place. After the unmap it moves again.
+ */
+static void drm_gem_vram_test_export_vmap_pins(struct kunit *test)
+{
+	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
+	struct dma_buf *dma_buf;
+	struct iosys_map map;
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
+	vl_fill(test, gbo, 0x5000, true);
+	dma_buf = vl_export(test, gbo);
+
+	KUNIT_ASSERT_EQ(test, dma_buf_vmap_unlocked(dma_buf, &map), 0);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 1);
+	KUNIT_EXPECT_NE(test, vl_pressure(test), 0);
+	KUNIT_EXPECT_EQ(test, gbo->bo.resource->mem_type, TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, iosys_map_rd(&map, 0, u32), 0x5000);
+	dma_buf_vunmap_unlocked(dma_buf, &map);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+
+	KUNIT_EXPECT_EQ(test, vl_pressure(test), 0);
+	KUNIT_EXPECT_EQ(test, gbo->bo.resource->mem_type, TTM_PL_SYSTEM);
+	KUNIT_EXPECT_EQ(test, vl_check(test, gbo, 0x5000, false), 0);
+}
+
+/*
+ * dma_buf_vmap_local() pins nothing: between two mappings the BO is
+ * evicted, and the next mapping maps it in system memory, with its content.
+ */
+static void drm_gem_vram_test_export_vmap_local(struct kunit *test)
+{
+	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
+	struct vl_importer imp = { .test = test };
+	struct dma_buf *dma_buf;
+	struct iosys_map map;
+	unsigned int i, bad;
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
+	vl_fill(test, gbo, 0x6000, true);
+	dma_buf = vl_export(test, gbo);
+	vl_attach(test, dma_buf, &imp);
+
+	dma_resv_lock(dma_buf->resv, NULL);
+	KUNIT_ASSERT_EQ(test, dma_buf_vmap_local(dma_buf, &map), 0);
+	KUNIT_EXPECT_TRUE(test, map.is_iomem);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+	KUNIT_EXPECT_EQ(test, iosys_map_rd(&map, 0, u32), 0x6000);
+	dma_buf_vunmap_local(dma_buf, &map);
+	dma_resv_unlock(dma_buf->resv);
+
+	vl_evict_vram(test);
+	KUNIT_EXPECT_EQ(test, gbo->bo.resource->mem_type, TTM_PL_SYSTEM);
+	KUNIT_EXPECT_EQ(test, imp.moves, 1);
+
+	dma_resv_lock(dma_buf->resv, NULL);
+	KUNIT_ASSERT_EQ(test, dma_buf_vmap_local(dma_buf, &map), 0);
+	KUNIT_EXPECT_FALSE(test, map.is_iomem);
+	for (i = 0, bad = 0; i < VL_BO_SIZE / 4; i++)
+		if (iosys_map_rd(&map, i * 4, u32) != 0x6000 + i)
+			bad++;
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	dma_buf_vunmap_local(dma_buf, &map);
+	dma_resv_unlock(dma_buf->resv);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+}
+
+/*
+ * An importer without move_notify attaches without a pin. Mapping its
+ * attachment fails, as there is no sg table, and leaves no pin behind.
+ */
+static void drm_gem_vram_test_export_static_importer(struct kunit *test)
+{
+	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
+	struct dma_buf_attachment *attach;
+	struct dma_buf *dma_buf;
+	struct sg_table *sgt;
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
+	dma_buf = vl_export(test, gbo);
+	attach = vl_attach(test, dma_buf, NULL);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(sgt), -ENOSYS);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+
+	kunit_release_action(test, vl_detach, attach);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+}
+
+/* dma_buf_pin() pins the BO where it is, until dma_buf_unpin(). */
+static void drm_gem_vram_test_export_pin(struct kunit *test)
+{
+	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
+	struct vl_importer imp = { .test = test };
+	struct dma_buf_attachment *attach;
+	struct dma_buf *dma_buf;
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
+	dma_buf = vl_export(test, gbo);
+	attach = vl_attach(test, dma_buf, &imp);
+
+	dma_resv_lock(dma_buf->resv, NULL);
+	KUNIT_ASSERT_EQ(test, dma_buf_pin(attach), 0);
+	dma_resv_unlock(dma_buf->resv);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 1);
+	KUNIT_EXPECT_NE(test, vl_pressure(test), 0);
+	KUNIT_EXPECT_EQ(test, gbo->bo.resource->mem_type, TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, imp.moves, 0);
+
+	dma_resv_lock(dma_buf->resv, NULL);
+	dma_buf_unpin(attach);
+	dma_resv_unlock(dma_buf->resv);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+	KUNIT_EXPECT_EQ(test, vl_pressure(test), 0);
+	KUNIT_EXPECT_EQ(test, gbo->bo.resource->mem_type, TTM_PL_SYSTEM);
+	KUNIT_EXPECT_EQ(test, imp.moves, 1);
+}
+
+/* CPU access brackets need no exporter callback, and pin nothing. */
+static void drm_gem_vram_test_export_cpu_access(struct kunit *test)
+{
+	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
+	struct dma_buf *dma_buf;
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
+	dma_buf = vl_export(test, gbo);
+
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_cpu_access(dma_buf,
+						       DMA_BIDIRECTIONAL), 0);
+	KUNIT_EXPECT_EQ(test, dma_buf_end_cpu_access(dma_buf,
+						     DMA_BIDIRECTIONAL), 0);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+}
+
+/*
+ * The exporting device imports its own export as the GEM object itself;
+ * another device without an sg-table import is refused, as before.
+ */
+static void drm_gem_vram_test_export_self_import(struct kunit *test)
+{
+	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
+	struct drm_gem_object *obj = &gbo->bo.base;
+	struct drm_device *drm = test->priv, *other;
+	struct drm_gem_object *imported;
+	struct dma_buf *dma_buf;
+	unsigned int refs;
+	struct device *dev;
+
+	dma_buf = vl_export(test, gbo);
+	refs = kref_read(&obj->refcount);
+
+	imported = drm_gem_vram_driver_gem_prime_import(drm, dma_buf);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, imported);
+	KUNIT_EXPECT_PTR_EQ(test, imported, obj);
+	KUNIT_EXPECT_EQ(test, kref_read(&obj->refcount), refs + 1);
+	drm_gem_object_put(imported);
+
+	dev = kunit_device_register(test, "drm-vram-other-device");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	other = __drm_kunit_helper_alloc_drm_device(test, dev, sizeof(*other),
+						    0, DRIVER_GEM);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, other);
+	imported = drm_gem_vram_driver_gem_prime_import(other, dma_buf);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(imported), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kref_read(&obj->refcount), refs);
+}
+
+static struct kunit_case drm_gem_vram_prime_cases[] = {
+	KUNIT_CASE(drm_gem_vram_test_export_dynamic),
+	KUNIT_CASE(drm_gem_vram_test_export_move_notify),
+	KUNIT_CASE(drm_gem_vram_test_export_vmap_pins),
+	KUNIT_CASE(drm_gem_vram_test_export_vmap_local),
+	KUNIT_CASE(drm_gem_vram_test_export_static_importer),
+	KUNIT_CASE(drm_gem_vram_test_export_pin),
+	KUNIT_CASE(drm_gem_vram_test_export_cpu_access),
+	KUNIT_CASE(drm_gem_vram_test_export_self_import),
+	{}
+};
+
+static struct kunit_suite drm_gem_vram_prime_suite = {
+	.name = "drm_gem_vram_prime",
+	.init = vl_vram_init,
+	.test_cases = drm_gem_vram_prime_cases,
+};
+
+kunit_test_suites(&drm_gem_vram_vmap_local_suite, &drm_gem_vram_prime_suite);
 
 #endif /* CONFIG_INDIRECT_IOMEM */
 
