@@ -43,6 +43,16 @@
  *                   replaced, and the blit helper's debugfs shows that the
  *                   staging copy took the clip's bytes only and holds one
  *                   copy of the plane.
+ *   prime_bochs     a bochs dumb buffer (GEM VRAM, TTM), drawn through
+ *                   bochs's mmap, imported into the display; bochs then
+ *                   moves it between video and system memory
+ *                   BOCHS_CYCLES times (scanning out a framebuffer that
+ *                   leaves no room for it, then scanning it out itself),
+ *                   and after every move, and while bochs scans it out,
+ *                   a DIRTYFB of new content must show pixel-exact.
+ *                   Between updates bochs's framebuffer debugfs must show
+ *                   the BO where the move put it, pinned only while
+ *                   bochs scans it out.
  *   hugefb          a framebuffer whose rows span more than INT_MAX bytes
  *                   is refused by the modeset, without a kernel warning;
  *                   the display keeps working.
@@ -813,6 +823,307 @@ out:
 	free(img);
 	tbuf_destroy(&b);
 	close(vgem);
+	return ret;
+}
+
+/* ---- prime_bochs -------------------------------------------------------- */
+
+#define BOCHS_CYCLES	25	/* two moves each */
+
+struct bochs {
+	int fd;
+	char dbg[64];		/* its debugfs directory */
+	uint32_t conn_id, crtc_id;
+	drmModeModeInfo mode;
+	uint64_t vram;		/* bytes the VRAM manager manages */
+};
+
+/* bochs's card, its connector, CRTC, preferred mode and VRAM size. */
+static int bochs_open(struct bochs *b)
+{
+	drmModeConnector *conn = NULL;
+	drmModeRes *res;
+	char path[128], line[128];
+	unsigned long long total = 0;
+	int i, ret = -1;
+	FILE *f;
+
+	memset(b, 0, sizeof(*b));
+	b->fd = kms_open_driver("bochs-drm");
+	if (b->fd < 0)
+		return -1;
+	for (i = 0; i < 256 && !b->dbg[0]; i++) {
+		snprintf(path, sizeof(path), DEBUGFS_DRI "/%d/name", i);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f) && strstr(line, "bochs"))
+			snprintf(b->dbg, sizeof(b->dbg), DEBUGFS_DRI "/%d", i);
+		fclose(f);
+	}
+	if (!b->dbg[0]) {
+		printf("no %s/N of bochs (is debugfs mounted?)\n", DEBUGFS_DRI);
+		return -1;
+	}
+	/* drm_mm_print(): "total: N, used N free N", in pages. */
+	snprintf(path, sizeof(path), "%s/vram-mm", b->dbg);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		sscanf(line, "total: %llu,", &total);
+	if (f)
+		fclose(f);
+	if (!total) {
+		printf("cannot read the VRAM size from %s\n", path);
+		return -1;
+	}
+	b->vram = total * sysconf(_SC_PAGESIZE);
+
+	res = drmModeGetResources(b->fd);
+	if (!res || !res->count_crtcs) {
+		printf("bochs: no KMS resources\n");
+		goto out;
+	}
+	for (i = 0; i < res->count_connectors && !b->conn_id; i++) {
+		conn = drmModeGetConnector(b->fd, res->connectors[i]);
+		if (conn && conn->connection == DRM_MODE_CONNECTED &&
+		    conn->count_modes) {
+			b->conn_id = conn->connector_id;
+			b->mode = conn->modes[0];
+		}
+		drmModeFreeConnector(conn);
+	}
+	b->crtc_id = res->crtcs[0];
+	if (!b->conn_id) {
+		printf("bochs: no connected connector with modes\n");
+		goto out;
+	}
+	printf("bochs: %s, mode %ux%u, %llu KiB of VRAM\n", b->dbg,
+	       b->mode.hdisplay, b->mode.vdisplay,
+	       (unsigned long long)b->vram / 1024);
+	ret = 0;
+out:
+	drmModeFreeResources(res);
+	return ret;
+}
+
+/* Scan out @fb (0: switch the CRTC off); 0 or -1. */
+static int bochs_show(struct bochs *b, uint32_t fb)
+{
+	int ret;
+
+	if (fb)
+		ret = drmModeSetCrtc(b->fd, b->crtc_id, fb, 0, 0, &b->conn_id,
+				     1, &b->mode);
+	else
+		ret = drmModeSetCrtc(b->fd, b->crtc_id, 0, 0, 0, NULL, 0,
+				     NULL);
+	if (ret)
+		printf("bochs: SETCRTC fb %u failed: %s\n", fb,
+		       strerror(errno));
+	return ret ? -1 : 0;
+}
+
+/*
+ * Where the BO of bochs framebuffer @fb lives and its TTM pin count, from
+ * bochs's "framebuffer" debugfs file (drm_gem_ttm_print_info(), patch
+ * 0025): @mem "vram" or "system".
+ */
+static int bochs_bo_state(struct bochs *b, uint32_t fb, char *mem,
+			  size_t len, long *pin)
+{
+	char path[128], line[256], tmp[32];
+	bool in = false, found = false;
+	unsigned int id;
+	FILE *f;
+
+	mem[0] = 0;
+	*pin = -1;
+	snprintf(path, sizeof(path), "%s/framebuffer", b->dbg);
+	f = fopen(path, "r");
+	if (!f) {
+		printf("cannot read %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		const char *s = line;
+
+		if (sscanf(line, "framebuffer[%u]:", &id) == 1) {
+			in = id == fb;
+			found |= in;
+			continue;
+		}
+		if (!in)
+			continue;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (sscanf(s, "mem_type=%31s", tmp) == 1)
+			snprintf(mem, len, "%s", tmp);
+		sscanf(s, "pin_count=%ld", pin);
+	}
+	fclose(f);
+	if (!found || !mem[0] || *pin < 0) {
+		printf("%s: no mem_type and pin_count for framebuffer %u\n",
+		       path, fb);
+		return -1;
+	}
+	return 0;
+}
+
+static int bochs_expect(struct bochs *b, uint32_t fb, const char *what,
+			const char *mem, long pin)
+{
+	char now[32];
+	long p;
+
+	if (bochs_bo_state(b, fb, now, sizeof(now), &p))
+		return -1;
+	if (strcmp(now, mem) || p != pin) {
+		printf("%s: the BO is in %s with pin count %ld, expected %s with %ld\n",
+		       what, now, p, mem, pin);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Draw pattern frame @frame into the BO through bochs's mmap, send a
+ * DIRTYFB of one clip (it moves with @frame, so the copies read the whole
+ * buffer over the run) and check the display.
+ */
+static int bochs_update(struct disp *d, struct tbuf *o, unsigned int frame,
+			const char *what)
+{
+	uint32_t *img = disp_pattern(d, frame);
+	int w = d->w / 6, h = d->h / 8, x, y, ret = KMS_EXIT_FAIL;
+	struct drm_mode_rect r;
+
+	if (!img)
+		return ret;
+	x = (frame * 53) % (d->w - w);
+	y = (frame * 37) % (d->h - h);
+	rect(&r, x, y, x + w, y + h);
+	disp_draw(d, o->map, o->pitch, img);
+	if (!disp_dirty(d, o->fb, &r, 1, true)) {
+		disp_expect_rects(d, img, &r, 1);
+		ret = disp_wait(d, o->fb, what);
+	}
+	free(img);
+	return ret;
+}
+
+static int scen_prime_bochs(struct disp *d)
+{
+	struct kms_dumb big = { .fd = -1 };
+	uint32_t bochs_fb = 0, big_fb = 0;
+	unsigned int i, ow, oh, frame = 0;
+	struct bochs b;
+	struct tbuf o;
+	char what[48];
+	uint64_t rows;
+	int ret = KMS_EXIT_FAIL;
+	uint32_t *img;
+
+	tbuf_init(&o, TB_VGEM, d);
+	if (bochs_open(&b)) {
+		if (b.fd >= 0)
+			close(b.fd);
+		return KMS_EXIT_SKIP;
+	}
+	/* The BO: the display's framebuffer and a bochs one of its mode. */
+	ow = d->w > b.mode.hdisplay ? d->w : b.mode.hdisplay;
+	oh = d->h > b.mode.vdisplay ? d->h : b.mode.vdisplay;
+	if (kms_dumb_create(b.fd, ow, oh, 32, &o.dumb) ||
+	    kms_dumb_map(&o.dumb))
+		goto out;
+	o.map = o.dumb.map;
+	o.pitch = o.dumb.pitch;
+	if (kms_add_fb_xrgb(b.fd, b.mode.hdisplay, b.mode.vdisplay,
+			    o.dumb.handle, o.pitch, &bochs_fb))
+		goto out;
+	/*
+	 * A framebuffer bochs can pin in VRAM only after evicting every
+	 * other BO: larger than the VRAM minus half of ours.
+	 */
+	rows = (b.vram - o.dumb.size / 2) / (b.mode.hdisplay * 4);
+	if (kms_dumb_create(b.fd, b.mode.hdisplay, rows, 32, &big) ||
+	    kms_add_fb_xrgb(b.fd, b.mode.hdisplay, b.mode.vdisplay,
+			    big.handle, big.pitch, &big_fb))
+		goto out;
+	printf("bochs BO %ux%u pitch %u (%llu bytes), fb %u; evicting fb %u of %llu bytes\n",
+	       ow, oh, o.pitch, (unsigned long long)o.dumb.size, bochs_fb,
+	       big_fb, (unsigned long long)big.size);
+
+	/* Nothing of bochs pins anything of ours: the console goes. */
+	if (bochs_show(&b, 0))
+		goto out;
+	o.dmabuf = kms_prime_export(b.fd, o.dumb.handle);
+	if (o.dmabuf < 0 || kms_prime_import(d->fd, o.dmabuf, &o.handle) ||
+	    kms_add_fb_xrgb(d->fd, d->w, d->h, o.handle, o.pitch, &o.fb))
+		goto out;
+	if (bochs_expect(&b, bochs_fb, "after the import", "system", 0))
+		goto out;
+
+	img = disp_pattern(d, frame);
+	if (!img)
+		goto out;
+	disp_draw(d, o.map, o.pitch, img);
+	if (disp_modeset(d, o.fb)) {
+		free(img);
+		goto out;
+	}
+	disp_expect_all(d, img);
+	free(img);
+	if (disp_wait(d, o.fb, "modeset") ||
+	    bochs_expect(&b, bochs_fb, "after the modeset", "system", 0))
+		goto out;
+
+	for (i = 0; i < BOCHS_CYCLES; i++) {
+		/* bochs scans it out: pinned to VRAM, moved there. */
+		if (bochs_show(&b, 0) || bochs_show(&b, bochs_fb) ||
+		    bochs_expect(&b, bochs_fb, "scanned out by bochs",
+				 "vram", 1))
+			goto out;
+		snprintf(what, sizeof(what), "cycle%u-scanout", i);
+		if (bochs_update(d, &o, ++frame, what))
+			goto out;
+		/* bochs lets go: unpinned, still in VRAM. */
+		if (bochs_show(&b, 0) ||
+		    bochs_expect(&b, bochs_fb, "released by bochs", "vram", 0))
+			goto out;
+		snprintf(what, sizeof(what), "cycle%u-vram", i);
+		if (bochs_update(d, &o, ++frame, what) ||
+		    bochs_expect(&b, bochs_fb, what, "vram", 0))
+			goto out;
+		/* bochs scans out the big one: ours is evicted. */
+		if (bochs_show(&b, big_fb) ||
+		    bochs_expect(&b, bochs_fb, "evicted", "system", 0))
+			goto out;
+		snprintf(what, sizeof(what), "cycle%u-system", i);
+		if (bochs_update(d, &o, ++frame, what) ||
+		    bochs_expect(&b, bochs_fb, what, "system", 0))
+			goto out;
+	}
+	printf("%u moves between VRAM and system memory, %u updates, each checked\n",
+	       2 * BOCHS_CYCLES, frame + 1);
+	ret = 0;
+out:
+	if (b.fd >= 0)
+		bochs_show(&b, 0);
+	if (o.fb)
+		drmModeRmFB(d->fd, o.fb);
+	if (o.handle)
+		kms_gem_close(d->fd, o.handle);
+	if (o.dmabuf >= 0)
+		close(o.dmabuf);
+	if (bochs_fb)
+		drmModeRmFB(b.fd, bochs_fb);
+	if (big_fb)
+		drmModeRmFB(b.fd, big_fb);
+	if (big.handle)
+		kms_dumb_destroy(&big);
+	if (o.dumb.handle)
+		kms_dumb_destroy(&o.dumb);
+	close(b.fd);
 	return ret;
 }
 
@@ -1743,6 +2054,7 @@ static const struct scenario scenarios[] = {
 	{ .name = "stream", .run = scen_stream },
 	{ .name = "badinput", .run = scen_badinput },
 	{ .name = "flip", .run = scen_flip },
+	{ .name = "prime_bochs", .run = scen_prime_bochs },
 	{ .name = "hugefb", .run = scen_hugefb },
 	{ .name = "demo", .run = scen_demo, .args = demo_args,
 	  .argspec = " [OUTDIR [NFRAMES]]" },
