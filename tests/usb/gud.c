@@ -479,7 +479,8 @@ static int control_locked(struct gud_emu *g, const struct usb_ctrlrequest *req,
 		buf[4] = 1;
 		put32(buf + 5, g->no_status_on_set ? 0 : DESC_FLAG_STATUS_ON_SET);
 		buf[9] = g->lz4 ? COMPRESSION_LZ4 : 0;
-		put32(buf + 10, GUD_EMU_MAX_BUFFER);
+		put32(buf + 10, g->max_buffer ? g->max_buffer :
+		      GUD_EMU_MAX_BUFFER);
 		put32(buf + 14, emu_modes[0].h[0]);
 		put32(buf + 18, emu_modes[GUD_EMU_NUM_MODES - 1].h[0]);
 		put32(buf + 22, emu_modes[0].v[0]);
@@ -581,12 +582,14 @@ int gud_emu_start(struct gud_emu *g, const char *udc)
 {
 	bool lz4 = g->lz4, no_status_on_set = g->no_status_on_set;
 	bool verbose = g->verbose;
+	uint32_t max_buffer = g->max_buffer;
 	int ret;
 
 	memset(g, 0, sizeof(*g));
 	g->lz4 = lz4;
 	g->no_status_on_set = no_status_on_set;
 	g->verbose = verbose;
+	g->max_buffer = max_buffer;
 	g->mode = -1;
 	g->format = -1;
 	vdisp_init(&g->disp);

@@ -13,7 +13,8 @@
  *  IN  0x01 GET_DESCRIPTOR   display descriptor: magic 0x1d50614d, version
  *                            1, flags (STATUS_ON_SET here unless turned
  *                            off), compression (LZ4 if @lz4), max buffer
- *                            size and the min/max width/height.
+ *                            size (@max_buffer if set) and the min/max
+ *                            width/height.
  *  IN  0x40 GET_FORMATS      one byte per pixel format: XRGB8888, RGB565.
  *  IN  0x41 GET_PROPERTIES   plane properties: none (empty answer).
  *  IN  0x50 GET_CONNECTORS   5-byte descriptors; one DisplayPort connector.
@@ -96,6 +97,8 @@ struct gud_emu {
 	bool lz4;		/* advertise LZ4 compression */
 	bool no_status_on_set;	/* do not ask for GET_STATUS after SETs */
 	bool verbose;		/* print state changes and buffers */
+	/* max_buffer_size announced in the descriptor; 0: GUD_EMU_MAX_BUFFER */
+	uint32_t max_buffer;
 
 	/* Device state, protected by disp.lock. */
 	uint8_t status;				/* for GET_STATUS */

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gud_hostile: the gud driver against emulated Generic USB Displays that
+ * announce what no real device should (tests/usb/gud.c options). Each
+ * variant plugs the device in, records what the driver does, and passes
+ * only if the driver refuses what it cannot serve, the kernel logs no
+ * splat (the harness scans the console), and the device unplugs cleanly.
+ *
+ *   gud_hostile_bufsize  a max_buffer_size of 64 bytes, less than one
+ *                        line of any mode: 6.12's gud divides by zero in
+ *                        gud_flush_damage() at the first update (an oops
+ *                        at this test's modeset). With patch 0026 the
+ *                        driver binds, and a modeset in XRGB8888 or
+ *                        RGB565 fails with EINVAL.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+
+#include "lib/kms.h"
+#include "gud.h"
+
+#define UDC		"dummy_udc.0"
+#define PROBE_MS	20000
+#define SETTLE_MS	3000	/* for fbcon's first update to run */
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The connected connector, its preferred mode and the CRTC. */
+static int find_output(int fd, uint32_t *conn_id, uint32_t *crtc_id,
+		       drmModeModeInfo *mode)
+{
+	drmModeConnectorPtr conn = NULL;
+	drmModeResPtr res;
+	int i, ret = -1;
+
+	res = drmModeGetResources(fd);
+	if (!res || res->count_connectors < 1 || res->count_crtcs < 1) {
+		printf("no connector or CRTC\n");
+		goto out;
+	}
+	for (i = 0; i < 25; i++) {
+		conn = drmModeGetConnector(fd, res->connectors[0]);
+		if (conn && conn->connection == DRM_MODE_CONNECTED &&
+		    conn->count_modes)
+			break;
+		drmModeFreeConnector(conn);
+		conn = NULL;
+		usleep(200 * 1000);
+	}
+	if (!conn) {
+		printf("connector not connected after 5 s\n");
+		goto out;
+	}
+	*mode = conn->modes[0];
+	for (i = 0; i < conn->count_modes; i++)
+		if (conn->modes[i].type & DRM_MODE_TYPE_PREFERRED)
+			*mode = conn->modes[i];
+	*conn_id = conn->connector_id;
+	*crtc_id = res->crtcs[0];
+	ret = 0;
+out:
+	drmModeFreeConnector(conn);
+	drmModeFreeResources(res);
+	return ret;
+}
+
+/* A modeset with a dumb buffer of @bpp must fail with @err (0: succeed). */
+static int try_modeset(int fd, uint32_t conn_id, uint32_t crtc_id,
+		       drmModeModeInfo *mode, unsigned int bpp, int err)
+{
+	uint32_t fourcc = bpp == 16 ? DRM_FORMAT_RGB565 : DRM_FORMAT_XRGB8888;
+	uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
+	struct kms_dumb buf;
+	uint32_t fb = 0;
+	int ret = -1, rc;
+
+	if (kms_dumb_create(fd, mode->hdisplay, mode->vdisplay, bpp, &buf))
+		return -1;
+	handles[0] = buf.handle;
+	pitches[0] = buf.pitch;
+	if (drmModeAddFB2(fd, mode->hdisplay, mode->vdisplay, fourcc, handles,
+			  pitches, offsets, &fb, 0)) {
+		printf("ADDFB2 %ux%u %u bpp failed: %s\n", mode->hdisplay,
+		       mode->vdisplay, bpp, strerror(errno));
+		goto out;
+	}
+	rc = drmModeSetCrtc(fd, crtc_id, fb, 0, 0, &conn_id, 1, mode);
+	rc = rc ? errno : 0;
+	printf("SETCRTC %ux%u at %u bpp: %s\n", mode->hdisplay, mode->vdisplay,
+	       bpp, rc ? strerror(rc) : "ok");
+	if (rc != err)
+		printf("expected %s\n", err ? strerror(err) : "success");
+	else
+		ret = 0;
+out:
+	if (fb)
+		drmModeRmFB(fd, fb);
+	kms_dumb_destroy(&buf);
+	return ret;
+}
+
+static int bufsize(struct gud_emu *g)
+{
+	uint32_t conn_id, crtc_id;
+	drmModeModeInfo mode;
+	long deadline;
+	int fd, ret = -1;
+
+	g->max_buffer = 64;
+	if (gud_emu_start(g, UDC)) {
+		printf("cannot start the emulated device\n");
+		return KMS_EXIT_SKIP;
+	}
+	deadline = now_ms() + PROBE_MS;
+	while ((fd = kms_find_driver("gud")) < 0 && now_ms() < deadline &&
+	       !vusb_failed(&g->usb))
+		usleep(200 * 1000);
+	if (fd < 0) {
+		printf("no gud card within %d ms\n", PROBE_MS);
+		goto stop;
+	}
+	/* fbdev's setup runs at probe; let it settle before the modeset. */
+	usleep(SETTLE_MS * 1000);
+	if (!find_output(fd, &conn_id, &crtc_id, &mode) &&
+	    !try_modeset(fd, conn_id, crtc_id, &mode, 32, EINVAL) &&
+	    !try_modeset(fd, conn_id, crtc_id, &mode, 16, EINVAL))
+		ret = 0;
+	close(fd);
+stop:
+	gud_emu_stats(g);
+	gud_emu_stop(g);
+	if (vusb_failed(&g->usb)) {
+		printf("the device recorded an error\n");
+		ret = -1;
+	}
+	return ret ? KMS_EXIT_FAIL : KMS_EXIT_PASS;
+}
+
+int main(int argc, char **argv)
+{
+	static struct gud_emu g;
+	const char *name = strrchr(argv[0], '/');
+	int ret;
+
+	(void)argc;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	name = name ? name + 1 : argv[0];
+	if (!strcmp(name, "gud_hostile_bufsize")) {
+		ret = bufsize(&g);
+	} else {
+		printf("%s: unknown variant\n", name);
+		ret = KMS_EXIT_FAIL;
+	}
+	printf("%s: %s\n", name, ret == KMS_EXIT_PASS ? "PASS" : "FAIL");
+	return ret;
+}
