@@ -16,6 +16,14 @@
 # if the guest itself stops answering, QEMU is killed and every test
 # without a result fails. Writes build/results/guest.txt ("NAME PASS|FAIL").
 #
+# A test listed as "[ARGS] NAME" in tests/guest/tests needs ARGS on the
+# kernel command line: the tests with the same ARGS run in a boot of their
+# own after the main one, with the console log guest-console.TAG.log (TAG:
+# ARGS with each character but letters, digits, '.' and '-' made '_'). Their
+# results join guest.txt, where that boot's own checks carry "[ARGS]" (e.g.
+# "kmemleak[swiotlb=1024,force]"); until a boot has run, guest.txt lists its
+# tests as failed.
+#
 # VL_INSTANCE=NAME keeps this run's files (programs, initramfs, share,
 # monitor socket, results) under build/inst-NAME, so that several guests
 # can run side by side from one built kernel, e.g. while developing.
@@ -37,6 +45,21 @@ FRAMES=${FRAMES:-24}
 USB_FRAMES=${USB_FRAMES:-8}
 mkdir -p "$RES" "$PROGS"
 
+# tests/guest/tests: NAME or "[ARGS] NAME" a line; args[NAME] = ARGS
+declare -A args=()
+listed=()
+while read -r line; do
+	case "$line" in ''|'#'*) continue;; esac
+	if [[ $line =~ ^\[([^]]+)\][[:space:]]+([^[:space:]]+)$ ]]; then
+		args[${BASH_REMATCH[2]}]=${BASH_REMATCH[1]}
+		listed+=("${BASH_REMATCH[2]}")
+	elif [[ $line =~ ^[^][:space:]]+$ ]]; then
+		listed+=("$line")
+	else
+		die "tests/guest/tests: cannot read '$line'"
+	fi
+done < "$TOP/tests/guest/tests"
+
 if [ "$MODE" = run ]; then
 	tests=(demo udl_demo gm12u320_demo gud_demo)
 elif [ "$MODE" = bench ]; then
@@ -44,7 +67,7 @@ elif [ "$MODE" = bench ]; then
 elif [ $# -gt 0 ]; then
 	tests=("$@")
 else
-	mapfile -t tests < <(grep -v '^\s*\(#\|$\)' "$TOP/tests/guest/tests")
+	tests=("${listed[@]}")
 fi
 
 # --- test programs and initramfs ------------------------------------------
@@ -57,114 +80,132 @@ chmod 755 "$ROOT/init"
 find "$PROGS" -maxdepth 1 -type f -perm -u+x -exec cp {} "$ROOT/tests/bin/" \;
 (cd "$ROOT" && find . | cpio -o -H newc --quiet) > "$CPIO"
 
-# --- boot ------------------------------------------------------------------
-IFS=, ; list="${tests[*]}"; unset IFS
-append="console=ttyS0 panic=-1 oops=panic panic_on_warn=0 loglevel=7"
-append+=" kasan.fault=report vl.timeout=$TEST_TIMEOUT ${GUEST_APPEND:-}"
-if [ "$MODE" = run ]; then
-	append+=" vl.mode=run vl.frames=$FRAMES vl.usbframes=$USB_FRAMES"
-	budget=$(( ${#tests[@]} * (TEST_TIMEOUT + 10) + 300))
-elif [ "$MODE" = bench ]; then
-	append+=" vl.mode=bench${VL_BENCH:+ vl.bench=$VL_BENCH}"
-	budget=$((TEST_TIMEOUT + 300))
-else
-	append+=" vl.tests=$list"
-	budget=$(( (${#tests[@]} + 1) * (TEST_TIMEOUT + 10) + 300))
-fi
+# --- one boot --------------------------------------------------------------
+# boot_guest ARGS NAME...: boot with ARGS added to the kernel command line,
+# run the tests NAME..., write their results to $BOOT_RES; 1 if any failed.
+boot_guest() {
+	local extra=$1 tag='' sfx='' list append budget start qpid qrc f t
+	shift
+	local tests=("$@")
 
-LOG=$RES/guest-console.log
-msg "booting guest (${MODE}: ${list:-demo}); console: $LOG"
-start=$(date +%s)
-MON=$RUN/qemu-monitor.sock
-rm -f "$MON" "$LOG"
-: > "$LOG"
-set +e
-timeout -k 10 "$budget" qemu-system-x86_64 \
-	-machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
-	-display none -vga std -no-reboot \
-	-monitor "unix:$MON,server=on,wait=off" \
-	-serial "file:$LOG" \
-	-kernel "$OUT/arch/x86/boot/bzImage" -initrd "$CPIO" \
-	-append "$append" \
-	-virtfs "local,path=$SHARE,mount_tag=vlout,security_model=none,id=vlout" \
-	< /dev/null &
-qpid=$!
+	if [ -n "$extra" ]; then
+		tag=.$(printf '%s' "$extra" | tr -c 'A-Za-z0-9.-' _)
+		sfx="[$extra]"
+	fi
+	IFS=, ; list="${tests[*]}"; unset IFS
+	append="console=ttyS0 panic=-1 oops=panic panic_on_warn=0 loglevel=7"
+	append+=" kasan.fault=report vl.timeout=$TEST_TIMEOUT ${GUEST_APPEND:-}"
+	append+="${extra:+ $extra}"
+	if [ "$MODE" = run ]; then
+		append+=" vl.mode=run vl.frames=$FRAMES vl.usbframes=$USB_FRAMES"
+		budget=$(( ${#tests[@]} * (TEST_TIMEOUT + 10) + 300))
+	elif [ "$MODE" = bench ]; then
+		append+=" vl.mode=bench${VL_BENCH:+ vl.bench=$VL_BENCH}"
+		budget=$((TEST_TIMEOUT + 300))
+	else
+		append+=" vl.tests=$list"
+		budget=$(( (${#tests[@]} + 1) * (TEST_TIMEOUT + 10) + 300))
+	fi
 
-# A guest test asks for a screendump of the emulated display by printing
-# "=== SCREENDUMP FILE"; the host writes FILE into the share, then
-# FILE.done, which the test waits for.
-done_dumps=" "
-while kill -0 $qpid 2>/dev/null; do
-	for f in $(tr -d '\r' < "$LOG" | sed -n 's/^=== SCREENDUMP \([A-Za-z0-9_.-]*\)$/\1/p'); do
-		case "$done_dumps" in *" $f "*) continue;; esac
-		done_dumps+="$f "
-		"$TOP/scripts/qemu-monitor.py" "$MON" screendump "$SHARE/$f" >&2 ||
-			echo "guest: screendump $f failed" >&2
-		touch "$SHARE/$f.done"
+	LOG=$RES/guest-console$tag.log
+	msg "booting guest (${MODE}: ${list:-demo}${extra:+; with $extra}); console: $LOG"
+	start=$(date +%s)
+	MON=$RUN/qemu-monitor.sock
+	rm -f "$MON" "$LOG"
+	: > "$LOG"
+	set +e
+	timeout -k 10 "$budget" qemu-system-x86_64 \
+		-machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
+		-display none -vga std -no-reboot \
+		-monitor "unix:$MON,server=on,wait=off" \
+		-serial "file:$LOG" \
+		-kernel "$OUT/arch/x86/boot/bzImage" -initrd "$CPIO" \
+		-append "$append" \
+		-virtfs "local,path=$SHARE,mount_tag=vlout,security_model=none,id=vlout" \
+		< /dev/null &
+	qpid=$!
+
+	# A guest test asks for a screendump of the emulated display by
+	# printing "=== SCREENDUMP FILE"; the host writes FILE into the
+	# share, then FILE.done, which the test waits for.
+	local done_dumps=" "
+	while kill -0 $qpid 2>/dev/null; do
+		for f in $(tr -d '\r' < "$LOG" | sed -n 's/^=== SCREENDUMP \([A-Za-z0-9_.-]*\)$/\1/p'); do
+			case "$done_dumps" in *" $f "*) continue;; esac
+			done_dumps+="$f "
+			"$TOP/scripts/qemu-monitor.py" "$MON" screendump "$SHARE/$f" >&2 ||
+				echo "guest: screendump $f failed" >&2
+			touch "$SHARE/$f.done"
+		done
+		sleep 1
 	done
-	sleep 1
-done
-wait $qpid
-qrc=$?
-sed -i "s/\r$//" "$LOG"
-set -e
-msg "guest ran $(( $(date +%s) - start ))s (qemu exit $qrc)"
-[ $qrc -eq 124 ] && echo "guest: QEMU killed after ${budget}s" >&2
+	wait $qpid
+	qrc=$?
+	sed -i "s/\r$//" "$LOG"
+	set -e
+	msg "guest ran $(( $(date +%s) - start ))s (qemu exit $qrc)"
+	[ $qrc -eq 124 ] && echo "guest: QEMU killed after ${budget}s" >&2
 
-# --- results ---------------------------------------------------------------
-"$TOP/scripts/splat-scan.py" "$LOG" > "$RES/guest-splats.txt" || true
+	# results
+	SPLATS=$RES/guest-splats$tag.txt
+	"$TOP/scripts/splat-scan.py" "$LOG" > "$SPLATS" || true
+	cat "$SPLATS" >&2
+	"$TOP/scripts/guest-results.py" "$LOG" "$SPLATS" "$BOOT_RES" "$sfx" \
+		"${tests[@]}"
+	if grep -q ' FAIL$' "$BOOT_RES"; then
+		echo "guest: failing tests; console log: $LOG" >&2
+		for t in $(awk '$2 == "FAIL" {print $1}' "$BOOT_RES"); do
+			t=${t%"$sfx"}
+			echo "---- console output of $t ----" >&2
+			sed -n "/^=== TEST $t\$/,/^=== RESULT $t /p" "$LOG" |
+				tail -n 40 >&2
+		done
+		return 1
+	fi
+}
+
+# --- the boots ---------------------------------------------------------------
 # A kernel with kmemleak runs its scan as a test that must report.
 VL_KMEMLEAK=$(sed -n 's/^CONFIG_DEBUG_KMEMLEAK=//p' "$OUT/.config")
 export VL_KMEMLEAK
-cat "$RES/guest-splats.txt" >&2
-python3 - "$LOG" "$RES/guest-splats.txt" "$RES/guest.txt" \
-	"${tests[@]/#/}" <<'PY'
-import os, re, sys
-log, splats, out = sys.argv[1:4]
-wanted = sys.argv[4:]
-text = open(log, errors='replace').read()
-results = {}
-order = []
-rcs = {}
-for m in re.finditer(r'^=== RESULT (\S+) (PASS|FAIL) rc=(\d+)', text, re.M):
-	results[m.group(1)] = m.group(2)
-	rcs[m.group(1)] = int(m.group(3))
-	order.append(m.group(1))
-started = re.findall(r'^=== TEST (\S+)', text, re.M)
-bad = {}
-for m in re.finditer(r'^SPLAT during (\S+):', open(splats).read(), re.M):
-	bad[m.group(1)] = bad.get(m.group(1), 0) + 1
-names = [t for t in wanted if t] + [t for t in order if t not in wanted]
-if 'kmemleak' not in names and os.environ.get('VL_KMEMLEAK') == 'y':
-	names.append('kmemleak')
-if '(boot)' in bad:
-	names.insert(0, '(boot)')
-	results['(boot)'] = 'PASS'
-lines = []
-for t in names:
-	r = results.get(t)
-	why = ''
-	if r is None:
-		r, why = 'FAIL', ('hung: no result' if t in started
-				  else 'did not run')
-	elif r == 'FAIL':
-		why = {137: 'hung: killed after the timeout',
-		       77: 'could not run (counted as a failure)',
-		       127: 'no such test program'}.get(rcs.get(t), 'test failed')
-	if t in bad:
-		r, why = 'FAIL', f'{bad[t]} kernel splat(s)'
-	lines.append(f'{t} {r}')
-	print(f'guest: {t:28s} {r}' + (f'  ({why})' if why else ''))
-if 'DONE' not in text and not re.search(r'^=== DONE', text, re.M):
-	print('guest: the guest did not finish its run')
-	lines.append('(guest-finished) FAIL')
-open(out, 'w').write('\n'.join(lines) + '\n')
-PY
-if grep -q ' FAIL$' "$RES/guest.txt"; then
-	echo "guest: failing tests; console log: $LOG" >&2
-	for t in $(awk '$2 == "FAIL" {print $1}' "$RES/guest.txt"); do
-		echo "---- console output of $t ----" >&2
-		sed -n "/^=== TEST $t\$/,/^=== RESULT $t /p" "$LOG" | tail -n 40 >&2
-	done
-	exit 1
+# The tests without ARGS in the main boot, first; then one boot per ARGS,
+# in the order of the list. A boot's key is "+ARGS" ("+": the main one).
+boots=()
+declare -A boot_tests=()
+for t in "${tests[@]}"; do
+	k=+
+	[ "$MODE" != test ] || k+=${args[$t]:-}
+	[ -n "${boot_tests[$k]+set}" ] || boots+=("$k")
+	boot_tests[$k]+="$t "
+done
+if [ -n "${boot_tests[+]+set}" ] && [ "${boots[0]}" != + ]; then
+	mapfile -t boots < <(echo +; printf '%s\n' "${boots[@]}" | grep -vx '+')
 fi
+
+BOOT_RES=$RES/guest-boot.txt
+done_res=$RES/guest-done.txt
+rc=0
+: > "$done_res"
+for i in "${!boots[@]}"; do
+	# guest.txt as it stands: the boots so far, the later ones' tests failed
+	{
+		cat "$done_res"
+		for k in "${boots[@]:$i}"; do
+			read -ra names <<< "${boot_tests[$k]}"
+			printf '%s FAIL\n' "${names[@]}"
+		done
+	} > "$RES/guest.txt"
+	k=${boots[$i]}
+	read -ra names <<< "${boot_tests[$k]}"
+	rm -f "$BOOT_RES"
+	boot_guest "${k#+}" "${names[@]}" || rc=1
+	if [ -s "$BOOT_RES" ]; then
+		cat "$BOOT_RES" >> "$done_res"
+	else
+		printf '%s FAIL\n' "${names[@]}" >> "$done_res"
+		rc=1
+	fi
+done
+mv "$done_res" "$RES/guest.txt"
+rm -f "$BOOT_RES"
+exit $rc
