@@ -135,8 +135,19 @@ static const struct disp_model model_gud = {
 	.vdisp = gud_vdisp, .usb = gud_usb,
 };
 
+/* The same device driven in its largest mode, 3840x2160. */
+static const struct disp_model model_gud4k = {
+	.name = "gud4k", .driver = "gud",
+	.width = 3840, .height = 2160, .offered_mode = true,
+	.depth = DISP_DEPTH_EXACT,
+	.damage = DISP_DAMAGE_CLIPS_OR_BOX,
+	.emu_size = sizeof(struct gud_emu),
+	.start = gud_start, .stop = gud_stop, .stats = gud_stats,
+	.vdisp = gud_vdisp, .usb = gud_usb,
+};
+
 const struct disp_model *const disp_models[] = {
-	&model_udl, &model_gm12u320, &model_gud, NULL,
+	&model_udl, &model_gm12u320, &model_gud, &model_gud4k, NULL,
 };
 
 const struct disp_model *disp_model_find(const char *name, size_t len)
@@ -203,6 +214,16 @@ static int open_card(struct disp *d)
 	return -1;
 }
 
+/* The preferred mode, or for @m->offered_mode the one of @m's size. */
+static bool mode_wanted(const struct disp_model *m,
+			const drmModeModeInfo *mode)
+{
+	if (m->offered_mode)
+		return mode->hdisplay == m->width &&
+		       mode->vdisplay == m->height;
+	return mode->type & DRM_MODE_TYPE_PREFERRED;
+}
+
 static int find_output(struct disp *d)
 {
 	drmModeResPtr res = drmModeGetResources(d->fd);
@@ -238,10 +259,15 @@ static int find_output(struct disp *d)
 		goto out;
 	}
 	for (i = 0; i < conn->count_modes && pick < 0; i++)
-		if (conn->modes[i].type & DRM_MODE_TYPE_PREFERRED)
+		if (mode_wanted(d->m, &conn->modes[i]))
 			pick = i;
-	if (pick < 0 && conn->count_modes)
+	if (pick < 0 && conn->count_modes && !d->m->offered_mode)
 		pick = 0;
+	if (pick < 0 && d->m->offered_mode) {
+		printf("the connector offers no %ux%u mode\n", d->m->width,
+		       d->m->height);
+		goto out;
+	}
 	if (pick < 0) {
 		printf("the connector has no modes\n");
 		goto out;

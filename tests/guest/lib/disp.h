@@ -58,7 +58,8 @@ enum disp_damage {
 struct disp_model {
 	const char *name;		/* prefix of the test names */
 	const char *driver;		/* DRM and USB driver name */
-	unsigned int width, height;	/* the preferred mode */
+	unsigned int width, height;	/* the mode the tests use: */
+	bool offered_mode;		/* one offered, not the preferred */
 	enum disp_depth depth;
 	enum disp_damage damage;
 	/*
