@@ -25,6 +25,10 @@
  *                   imported vgem buffer, vgem's debugfs shows no live
  *                   mapping and the page use count the buffer had before
  *                   the import: the importer holds no pin.
+ *   nodma           prime_vgem in a guest booted with swiotlb=N,force,
+ *                   where the swiotlb is smaller than the buffer (gud4k:
+ *                   3840x2160, 33 MB): the import must not map it for DMA,
+ *                   and no swiotlb slot is taken meanwhile.
  *   unplug          the device is pulled during a stream of updates: they
  *                   fail instead of hanging; a new device then works.
  *   stream          200 full-frame updates of new images back to back
@@ -1319,6 +1323,118 @@ out:
 	return ret;
 }
 
+/* ---- nodma -------------------------------------------------------------- */
+
+#define SWIOTLB_DEBUGFS		"/sys/kernel/debug/swiotlb"
+#define SWIOTLB_SLOT		2048	/* IO_TLB_SIZE */
+
+struct swiotlb_counts {
+	long nslabs, used, hiwater;	/* in slots */
+};
+
+static long swiotlb_read(const char *name)
+{
+	char path[96];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), SWIOTLB_DEBUGFS "/%s", name);
+	f = fopen(path, "r");
+	if (!f) {
+		printf("cannot read %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fscanf(f, "%ld", &v) != 1)
+		printf("%s: no number\n", path);
+	fclose(f);
+	return v;
+}
+
+static int swiotlb_counts(const char *when, struct swiotlb_counts *c)
+{
+	c->nslabs = swiotlb_read("io_tlb_nslabs");
+	c->used = swiotlb_read("io_tlb_used");
+	c->hiwater = swiotlb_read("io_tlb_used_hiwater");
+	printf("swiotlb %s: io_tlb_nslabs=%ld io_tlb_used=%ld io_tlb_used_hiwater=%ld\n",
+	       when, c->nslabs, c->used, c->hiwater);
+	return c->nslabs < 0 || c->used < 0 || c->hiwater < 0 ? -1 : 0;
+}
+
+/* Is there a swiotlb=...,force on the kernel command line? */
+static bool swiotlb_forced(void)
+{
+	char line[4096], *w, *save, *c;
+	bool forced = false;
+	FILE *f;
+
+	f = fopen("/proc/cmdline", "r");
+	if (!f || !fgets(line, sizeof(line), f)) {
+		printf("cannot read /proc/cmdline\n");
+		if (f)
+			fclose(f);
+		return false;
+	}
+	fclose(f);
+	for (w = strtok_r(line, "\n ", &save); w;
+	     w = strtok_r(NULL, "\n ", &save)) {
+		if (strncmp(w, "swiotlb=", 8))
+			continue;
+		c = strrchr(w, ',');
+		forced |= !strcmp(c ? c + 1 : w + 8, "force");
+	}
+	return forced;
+}
+
+/*
+ * The guest runs this test with swiotlb=N,force (tests/guest/tests): every
+ * streaming DMA mapping bounces through the swiotlb, which holds fewer
+ * bytes than the framebuffer.  An import that maps the buffer for a DMA
+ * device (6.12: drm_gem_prime_import_dev() with the USB host controller)
+ * cannot succeed; a CPU-only import shows the frames exactly and leaves
+ * the swiotlb as it was: no slot taken at any time (high-water mark).
+ */
+static int scen_nodma(struct disp *d)
+{
+	size_t size = (size_t)d->w * d->h * 4;
+	struct swiotlb_counts before, after;
+	FILE *f;
+	int ret;
+
+	if (!swiotlb_forced()) {
+		printf("the kernel was booted without swiotlb=N,force\n");
+		return KMS_EXIT_SKIP;
+	}
+	if (swiotlb_counts("before the import", &before))
+		return KMS_EXIT_SKIP;
+	if ((size_t)before.nslabs * SWIOTLB_SLOT >= size) {
+		printf("the swiotlb (%ld slots of %d bytes) could bounce the %zu-byte buffer\n",
+		       before.nslabs, SWIOTLB_SLOT, size);
+		return KMS_EXIT_SKIP;
+	}
+	printf("the %ux%u XRGB8888 buffer needs %zu slots to bounce, the swiotlb has %ld\n",
+	       d->w, d->h, (size + SWIOTLB_SLOT - 1) / SWIOTLB_SLOT,
+	       before.nslabs);
+	/* From here on, the high-water mark shows any slot taken. */
+	f = fopen(SWIOTLB_DEBUGFS "/io_tlb_used_hiwater", "w");
+	ret = f && fputs("0\n", f) >= 0 ? 0 : -1;
+	if ((f && fclose(f)) || ret) {
+		printf("cannot reset io_tlb_used_hiwater: %s\n",
+		       strerror(errno));
+		return KMS_EXIT_SKIP;
+	}
+	ret = scen_frames(d, TB_VGEM);
+	if (swiotlb_counts("after the import and two frames", &after))
+		return KMS_EXIT_FAIL;
+	if (after.used != before.used || after.hiwater > before.used) {
+		printf("swiotlb used: %ld slots now, at most %ld since the import, %ld before\n",
+		       after.used, after.hiwater, before.used);
+		ret = KMS_EXIT_FAIL;
+	} else if (!ret) {
+		printf("imported, shown and checked without a swiotlb slot\n");
+	}
+	return ret;
+}
+
 /* ---- unplug ------------------------------------------------------------- */
 
 struct streamer {
@@ -2050,6 +2166,7 @@ static const struct scenario scenarios[] = {
 	{ .name = "damage_atomic", .run = scen_damage_atomic },
 	{ .name = "fence", .run = scen_fence },
 	{ .name = "nopin", .run = scen_nopin },
+	{ .name = "nodma", .run = scen_nodma },
 	{ .name = "unplug", .run = scen_unplug },
 	{ .name = "stream", .run = scen_stream },
 	{ .name = "badinput", .run = scen_badinput },
