@@ -57,6 +57,16 @@
  *                   Between updates bochs's framebuffer debugfs must show
  *                   the BO where the move put it, pinned only while
  *                   bochs scans it out.
+ *   faultinj        fault injection (/proc/thread-self/fail-nth: slab,
+ *                   page allocator, user copies) at the Nth fault point of
+ *                   each step of the PRIME path: import, ADDFB2, modeset,
+ *                   DIRTYFB, an atomic flip with damage, RMFB and close,
+ *                   for N = 1, 2, ... until the step runs without one.
+ *                   After each: the step failed cleanly or survived, the
+ *                   vgem buffers have their counts of before the import
+ *                   (nothing pinned or mapped), no splat, and a fresh
+ *                   import and modeset show the exact frame. Prints the
+ *                   fault points of each step and how the display fared.
  *   hugefb          a framebuffer whose rows span more than INT_MAX bytes
  *                   is refused by the modeset, without a kernel warning;
  *                   the display keeps working.
@@ -1323,6 +1333,352 @@ out:
 	return ret;
 }
 
+/* ---- faultinj ----------------------------------------------------------- */
+
+/*
+ * The steps of the PRIME path, in order. Each runs as one raw ioctl, with
+ * nothing else between arming fail-nth and reading it back: a printf()
+ * or a libdrm allocation would take the fault instead.
+ */
+enum fi_step {
+	FI_IMPORT_A, FI_ADDFB_A, FI_MODESET, FI_DIRTYFB, FI_IMPORT_B,
+	FI_ADDFB_B, FI_FLIP, FI_RMFB_A, FI_RMFB_B, FI_CLOSE_A, FI_CLOSE_B,
+	FI_NSTEPS
+};
+
+static const char *const fi_names[FI_NSTEPS] = {
+	"import A", "ADDFB2 A", "modeset A", "DIRTYFB A", "import B",
+	"ADDFB2 B", "atomic flip to B with damage", "RMFB A",
+	"RMFB B (displayed)", "GEM_CLOSE A", "GEM_CLOSE B",
+};
+
+struct fi {
+	struct disp *d;
+	struct atomic_plane ap;
+	struct tbuf b[2];	/* vgem buffers, exported; imports on d */
+	uint32_t fb[2];
+	uint32_t blob;		/* the flip's FB_DAMAGE_CLIPS */
+	struct gem_counts base[2];
+	char dbg[160];		/* vgem's gem_objects */
+	int nth;		/* /proc/thread-self/fail-nth */
+};
+
+static int fi_knobs(void)
+{
+	static const char *const knobs[][2] = {
+		{ "failslab/ignore-gfp-wait", "N" },
+		{ "failslab/verbose", "0" },
+		{ "fail_page_alloc/ignore-gfp-wait", "N" },
+		{ "fail_page_alloc/ignore-gfp-highmem", "N" },
+		{ "fail_page_alloc/min-order", "0" },
+		{ "fail_page_alloc/verbose", "0" },
+		{ "fail_usercopy/verbose", "0" },
+	};
+	char path[128];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "/sys/kernel/debug/%s",
+			 knobs[i][0]);
+		fd = open(path, O_WRONLY);
+		if (fd < 0 || write(fd, knobs[i][1], strlen(knobs[i][1])) < 0) {
+			printf("cannot set %s (CONFIG_FAULT_INJECTION_DEBUG_FS, FAILSLAB, FAIL_PAGE_ALLOC, FAULT_INJECTION_USERCOPY?): %s\n",
+			       path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static void fi_arm(struct fi *f, unsigned int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", n);
+
+	if (pwrite(f->nth, buf, len, 0) != len)
+		abort();	/* the walk would mean nothing */
+}
+
+/*
+ * Disarm; was the fault injected? The read and the write are fault points
+ * themselves (user copies): a read that takes the fault fails and reads
+ * no "0", and a write that takes it fails and is repeated.
+ */
+static bool fi_disarm(struct fi *f)
+{
+	char buf[16] = { 0 };
+	ssize_t n = pread(f->nth, buf, sizeof(buf) - 1, 0);
+	int i;
+
+	for (i = 0; pwrite(f->nth, "0", 1, 0) != 1; i++)
+		if (i == 3)
+			abort();
+	return n > 0 && buf[0] == '0';
+}
+
+/* One step as a raw ioctl; 0 or -errno. */
+static int fi_do(struct fi *f, enum fi_step step)
+{
+	struct disp *d = f->d;
+	int k = (step == FI_IMPORT_B || step == FI_ADDFB_B ||
+		 step == FI_RMFB_B || step == FI_CLOSE_B);
+	struct tbuf *t = &f->b[k];
+	int ret;
+
+	switch (step) {
+	case FI_IMPORT_A:
+	case FI_IMPORT_B: {
+		struct drm_prime_handle p = { .fd = t->dmabuf };
+
+		ret = ioctl(d->fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
+		if (!ret)
+			t->handle = p.handle;
+		break;
+	}
+	case FI_ADDFB_A:
+	case FI_ADDFB_B: {
+		struct drm_mode_fb_cmd2 c = {
+			.width = d->w, .height = d->h,
+			.pixel_format = DRM_FORMAT_XRGB8888,
+			.handles = { t->handle }, .pitches = { t->pitch },
+		};
+
+		ret = ioctl(d->fd, DRM_IOCTL_MODE_ADDFB2, &c);
+		if (!ret)
+			f->fb[k] = c.fb_id;
+		break;
+	}
+	case FI_MODESET: {
+		struct drm_mode_crtc c = {
+			.set_connectors_ptr = (uintptr_t)&d->conn_id,
+			.count_connectors = 1, .crtc_id = d->crtc_id,
+			.fb_id = f->fb[0], .mode_valid = 1,
+		};
+
+		memcpy(&c.mode, &d->mode, sizeof(c.mode));
+		ret = ioctl(d->fd, DRM_IOCTL_MODE_SETCRTC, &c);
+		break;
+	}
+	case FI_DIRTYFB: {
+		struct drm_mode_fb_dirty_cmd c = { .fb_id = f->fb[0] };
+
+		ret = ioctl(d->fd, DRM_IOCTL_MODE_DIRTYFB, &c);
+		break;
+	}
+	case FI_FLIP: {
+		uint32_t objs[1] = { f->ap.plane_id }, count[1] = { 2 };
+		uint32_t props[2] = { f->ap.prop_fb, f->ap.prop_damage };
+		uint64_t values[2] = { f->fb[1], f->blob };
+		struct drm_mode_atomic a = {
+			.count_objs = 1, .objs_ptr = (uintptr_t)objs,
+			.count_props_ptr = (uintptr_t)count,
+			.props_ptr = (uintptr_t)props,
+			.prop_values_ptr = (uintptr_t)values,
+		};
+
+		ret = ioctl(d->fd, DRM_IOCTL_MODE_ATOMIC, &a);
+		break;
+	}
+	case FI_RMFB_A:
+	case FI_RMFB_B:
+		ret = ioctl(d->fd, DRM_IOCTL_MODE_RMFB, &f->fb[k]);
+		if (!ret)
+			f->fb[k] = 0;
+		break;
+	case FI_CLOSE_A:
+	case FI_CLOSE_B: {
+		struct drm_gem_close c = { .handle = t->handle };
+
+		ret = ioctl(d->fd, DRM_IOCTL_GEM_CLOSE, &c);
+		if (!ret)
+			t->handle = 0;
+		break;
+	}
+	default:
+		ret = -1;
+		errno = EINVAL;
+	}
+	return ret ? -errno : 0;
+}
+
+/* Undo whatever the path did, without injection. */
+static void fi_teardown(struct fi *f)
+{
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		if (f->fb[k])
+			drmModeRmFB(f->d->fd, f->fb[k]);
+		f->fb[k] = 0;
+		if (f->b[k].handle)
+			kms_gem_close(f->d->fd, f->b[k].handle);
+		f->b[k].handle = 0;
+	}
+	if (f->blob)
+		drmModeDestroyPropertyBlob(f->d->fd, f->blob);
+	f->blob = 0;
+}
+
+/* Steps before @step, without injection. */
+static int fi_prefix(struct fi *f, enum fi_step step)
+{
+	struct drm_mode_rect r;
+	int i, ret;
+
+	for (i = 0; i < (int)step; i++) {
+		ret = fi_do(f, i);
+		if (ret) {
+			printf("%s failed without injection: %s\n",
+			       fi_names[i], strerror(-ret));
+			return -1;
+		}
+	}
+	if (step == FI_FLIP) {
+		rect(&r, 8, 8, 72, 72);
+		if (drmModeCreatePropertyBlob(f->d->fd, &r, sizeof(r),
+					      &f->blob)) {
+			printf("CREATEPROPBLOB failed: %s\n", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Nothing pinned or mapped: the counts of before the import. */
+static int fi_counts(struct fi *f, const char *what)
+{
+	struct gem_counts now;
+	int k;
+
+	for (k = 0; k < 2; k++)
+		if (read_counts(f->dbg, f->b[k].dumb.handle, f->b[k].dumb.size,
+				&now) ||
+		    check_counts(what, &now, &f->base[k]))
+			return -1;
+	return 0;
+}
+
+/*
+ * A's content changes (@img), then a fresh import of A and a modeset must
+ * show it exactly.
+ */
+static int fi_recover(struct fi *f, const uint32_t *img, const char *what)
+{
+	struct disp *d = f->d;
+
+	if (tbuf_map_vgem(&f->b[0]))
+		return -1;
+	disp_draw(d, f->b[0].map, f->b[0].pitch, img);
+	tbuf_unmap_vgem(&f->b[0]);
+	if (fi_prefix(f, FI_DIRTYFB))
+		return -1;
+	disp_expect_all(d, img);
+	if (disp_wait(d, f->fb[0], what))
+		return -1;
+	fi_teardown(f);
+	return fi_counts(f, what);
+}
+
+static int scen_faultinj(struct disp *d)
+{
+	unsigned int points[FI_NSTEPS] = { 0 }, failed[FI_NSTEPS] = { 0 };
+	unsigned int survived[FI_NSTEPS] = { 0 }, total = 0, n;
+	uint32_t *img[2] = { NULL, NULL }, *alt[2] = { NULL, NULL };
+	struct fi f = { .d = d, .nth = -1 };
+	char what[64];
+	int vgem, k, i, ret = KMS_EXIT_FAIL;
+
+	vgem = open_vgem();
+	if (vgem < 0)
+		return KMS_EXIT_SKIP;
+	if (vgem_debugfs(f.dbg, sizeof(f.dbg)) || fi_knobs()) {
+		close(vgem);
+		return KMS_EXIT_SKIP;
+	}
+	f.nth = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (f.nth < 0) {
+		printf("cannot open /proc/thread-self/fail-nth: %s\n",
+		       strerror(errno));
+		close(vgem);
+		return KMS_EXIT_SKIP;
+	}
+	if (find_plane(d, &f.ap))
+		goto out;
+	for (k = 0; k < 2; k++) {
+		tbuf_init(&f.b[k], TB_VGEM, d);
+		img[k] = disp_pattern(d, k);
+		alt[k] = disp_pattern(d, 2 + k);
+		if (!img[k] || !alt[k] || tbuf_export_vgem(&f.b[k], d, vgem) ||
+		    tbuf_map_vgem(&f.b[k]))
+			goto out;
+		disp_draw(d, f.b[k].map, f.b[k].pitch, img[k]);
+		tbuf_unmap_vgem(&f.b[k]);
+		/* the baseline: exported, drawn, not imported, no mmap */
+		if (read_counts(f.dbg, f.b[k].dumb.handle, f.b[k].dumb.size,
+				&f.base[k]))
+			goto out;
+	}
+
+	for (i = 0; i < FI_NSTEPS; i++) {
+		for (n = 1;; n++) {
+			bool injected;
+			int rc;
+
+			if (fi_prefix(&f, i))
+				goto out;
+			fi_arm(&f, n);
+			rc = fi_do(&f, i);
+			injected = fi_disarm(&f);
+			if (!injected) {
+				if (rc) {
+					printf("%s failed without injection: %s\n",
+					       fi_names[i], strerror(-rc));
+					goto out;
+				}
+				points[i] = n - 1;
+				fi_teardown(&f);
+				break;
+			}
+			total++;
+			if (rc)
+				failed[i]++;
+			else
+				survived[i]++;
+			fi_teardown(&f);
+			snprintf(what, sizeof(what), "%s, fault %u", fi_names[i],
+				 n);
+			if (fi_counts(&f, what) ||
+			    fi_recover(&f, alt[total & 1], what)) {
+				printf("%s: returned %s\n", what,
+				       rc ? strerror(-rc) : "success");
+				goto out;
+			}
+		}
+		printf("faultinj %s: %s: %u fault points, %u failed cleanly, %u survived\n",
+		       d->m->name, fi_names[i], points[i], failed[i],
+		       survived[i]);
+	}
+	printf("faultinj %s: %u faults injected over the PRIME path, each failed cleanly or survived, then an exact frame\n",
+	       d->m->name, total);
+	ret = 0;
+out:
+	fi_teardown(&f);
+	for (k = 0; k < 2; k++) {
+		free(img[k]);
+		free(alt[k]);
+		tbuf_destroy(&f.b[k]);
+	}
+	if (f.nth >= 0)
+		close(f.nth);
+	close(vgem);
+	return ret;
+}
+
 /* ---- nodma -------------------------------------------------------------- */
 
 #define SWIOTLB_DEBUGFS		"/sys/kernel/debug/swiotlb"
@@ -2172,6 +2528,7 @@ static const struct scenario scenarios[] = {
 	{ .name = "badinput", .run = scen_badinput },
 	{ .name = "flip", .run = scen_flip },
 	{ .name = "prime_bochs", .run = scen_prime_bochs },
+	{ .name = "faultinj", .run = scen_faultinj },
 	{ .name = "hugefb", .run = scen_hugefb },
 	{ .name = "demo", .run = scen_demo, .args = demo_args,
 	  .argspec = " [OUTDIR [NFRAMES]]" },
