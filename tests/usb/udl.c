@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "udl.h"
 
@@ -154,6 +155,46 @@ static void build_edid(uint8_t *e)
 	e[127] = (256 - (sum & 0xff)) & 0xff;
 }
 
+/* Announce 255 extensions; block 1 garbage with a wrong checksum. */
+static void build_edid_huge(uint8_t *e)
+{
+	unsigned int i, sum = 0, x = 1;
+
+	e[126] = 255;
+	for (i = 0; i < 127; i++)
+		sum += e[i];
+	e[127] = (256 - (sum & 0xff)) & 0xff;
+	for (i = UDL_EMU_EDID_SIZE; i < UDL_EMU_EDID_SPACE; i++) {
+		x = x * 1103515245 + 12345;
+		e[i] = x >> 16;
+	}
+	e[UDL_EMU_EDID_SIZE] = 0x5a;		/* no known extension tag */
+	sum = 0;
+	for (i = UDL_EMU_EDID_SIZE; i < UDL_EMU_EDID_SPACE; i++)
+		sum += e[i];
+	if (!(sum & 0xff))
+		e[UDL_EMU_EDID_SPACE - 1]++;	/* a wrong checksum */
+}
+
+/* See udl_emu_opts.vendor_overrun; returns the length. */
+static int vendor_desc_overrun(uint8_t *buf)
+{
+	const unsigned int len = 255, last = len - 2;
+
+	memset(buf, 0, len);
+	buf[0] = len;
+	buf[1] = VENDOR_DESC_TYPE;
+	buf[2] = 0x01;
+	buf[3] = 0x00;
+	buf[4] = len - 2;
+	/* key 0xffff (unknown), its value up to the last entry */
+	put_le16(buf + 5, 0xffff);
+	buf[7] = last - 8;
+	/* key 0x0200 (max pixels): its length and value are past the end */
+	put_le16(buf + last, 0x0200);
+	return len;
+}
+
 /* ---------------------------------------------------------------------- */
 /* ep0 */
 
@@ -168,7 +209,11 @@ static int udl_control(struct vusb_dev *dev, const struct usb_ctrlrequest *req,
 	pthread_mutex_lock(&u->disp.lock);
 	if (req->bRequestType == (USB_DIR_IN | USB_TYPE_STANDARD) &&
 	    req->bRequest == USB_REQ_GET_DESCRIPTOR &&
-	    value == VENDOR_DESC_TYPE << 8) {
+	    value == VENDOR_DESC_TYPE << 8 && u->opts.vendor_overrun) {
+		ret = vendor_desc_overrun(buf);
+	} else if (req->bRequestType == (USB_DIR_IN | USB_TYPE_STANDARD) &&
+		   req->bRequest == USB_REQ_GET_DESCRIPTOR &&
+		   value == VENDOR_DESC_TYPE << 8) {
 		/* header: length, type, version 1.0, length after type */
 		buf[0] = 12;
 		buf[1] = VENDOR_DESC_TYPE;
@@ -183,12 +228,17 @@ static int udl_control(struct vusb_dev *dev, const struct usb_ctrlrequest *req,
 		ret = 12;
 	} else if (req->bRequestType == (USB_DIR_IN | USB_TYPE_VENDOR) &&
 		   req->bRequest == REQ_EDID) {
-		unsigned int off = value >> 8;
+		unsigned int off = value >> 8;	/* 0-255 */
 
 		buf[0] = 0;
-		buf[1] = off < UDL_EMU_EDID_SIZE ? u->edid[off] : 0;
+		buf[1] = u->edid[off];
 		u->edid_reads++;
 		ret = 2;
+		if (u->opts.edid_delay_us) {
+			pthread_mutex_unlock(&u->disp.lock);
+			usleep(u->opts.edid_delay_us);
+			return ret;
+		}
 	} else if (req->bRequestType == (USB_DIR_OUT | USB_TYPE_VENDOR) &&
 		   req->bRequest == REQ_CHANNEL) {
 		if (len != 16)
@@ -442,14 +492,24 @@ static void udl_bulk_out(struct vusb_dev *dev, int ep_index,
 
 int udl_emu_start(struct udl_emu *u, const char *udc)
 {
+	return udl_emu_start_opts(u, udc, NULL);
+}
+
+int udl_emu_start_opts(struct udl_emu *u, const char *udc,
+		       const struct udl_emu_opts *opts)
+{
 	int ret;
 
 	memset(u, 0, sizeof(*u));
+	if (opts)
+		u->opts = *opts;
 	vdisp_init(&u->disp);
 	u->mem = calloc(1, UDL_EMU_MEM_SIZE);
 	if (!u->mem)
 		return -1;
 	build_edid(u->edid);
+	if (u->opts.edid_huge)
+		build_edid_huge(u->edid);
 
 	u->ep[0].addr = USB_DIR_OUT | 1;
 	u->ep[0].type = USB_ENDPOINT_XFER_BULK;

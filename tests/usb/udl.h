@@ -22,6 +22,10 @@
  * 0x0f/0x10 and 0x17/0x18) with a pitch of HPIXELS * 2, expanded to
  * XRGB8888 with rgb565_to_xrgb().  Nothing is published while the colour
  * depth register says 24 bpp (which 6.12 never sets) or blanking is on.
+ *
+ * Misbehaving variants (struct udl_emu_opts, for udl_emu_start_opts()):
+ * a vendor descriptor whose last entry runs past its end, and an EDID
+ * that announces 255 extension blocks.
  */
 #ifndef TESTS_USB_UDL_H
 #define TESTS_USB_UDL_H
@@ -35,6 +39,27 @@
 #define UDL_EMU_MEM_SIZE	(1u << 24)
 #define UDL_EMU_MAX_PIXELS	(1024 * 768)
 #define UDL_EMU_EDID_SIZE	128
+/* What the 8-bit offset of the EDID request reaches: two blocks. */
+#define UDL_EMU_EDID_SPACE	256
+
+struct udl_emu_opts {
+	/*
+	 * The vendor descriptor is 255 bytes (the most its length byte can
+	 * say): an entry of an unknown key fills it up to its last two
+	 * bytes, which hold the key of a max-pixels entry (0x0200): that
+	 * entry's length byte lies past the descriptor, its 4-byte value
+	 * past the 256 bytes udl reads the descriptor into.
+	 */
+	bool vendor_overrun;
+	/*
+	 * The EDID's base block (still valid, checksum included) announces
+	 * 255 extension blocks; offsets 128-255 hold a block of garbage
+	 * (tag 0x5a) with a wrong checksum, so the EDID core retries it.
+	 */
+	bool edid_huge;
+	/* Every EDID byte read is answered after this many microseconds. */
+	unsigned int edid_delay_us;
+};
 
 struct udl_emu {
 	struct vusb_dev usb;
@@ -44,7 +69,8 @@ struct udl_emu {
 	/* Device state, protected by disp.lock. */
 	uint8_t regs[256];
 	uint8_t *mem;			/* UDL_EMU_MEM_SIZE bytes */
-	uint8_t edid[UDL_EMU_EDID_SIZE];
+	struct udl_emu_opts opts;
+	uint8_t edid[UDL_EMU_EDID_SPACE];
 	uint8_t *pending;		/* bulk bytes not decoded yet */
 	size_t npending, pending_size;
 	unsigned long channel_selects, edid_reads;
@@ -54,6 +80,10 @@ struct udl_emu {
 
 /* Build the EDID; start the device on @udc (e.g. "dummy_udc.0"). */
 int udl_emu_start(struct udl_emu *u, const char *udc);
+
+/* The same with the misbehaviour @opts asks for (NULL: none). */
+int udl_emu_start_opts(struct udl_emu *u, const char *udc,
+		       const struct udl_emu_opts *opts);
 
 /* Unplug and free everything. */
 void udl_emu_stop(struct udl_emu *u);
