@@ -70,6 +70,14 @@
  *   hugefb          a framebuffer whose rows span more than INT_MAX bytes
  *                   is refused by the modeset, without a kernel warning;
  *                   the display keeps working.
+ *   hostile_vendor  (udl) the vendor descriptor's last entry runs past
+ *                   its end: the probe must not read beyond it, and the
+ *                   display must work.
+ *   hostile_edid    (udl) the EDID announces 255 extension blocks, the
+ *                   second block is garbage, each byte takes 0.5 ms: the
+ *                   probe and a connector probe must each end within
+ *                   20 s, with the base block's modes, and the display
+ *                   must work.
  *   demo            (make run, not in the test list; arguments [OUTDIR
  *                   [NFRAMES]]) animates NFRAMES pattern frames on an
  *                   imported vgem buffer, checks each one exactly, writes
@@ -97,6 +105,7 @@
 #include <drm_fourcc.h>
 
 #include "lib/disp.h"
+#include "udl.h"
 
 /* vgem's fence ioctls (uapi drm/vgem_drm.h; libdrm has no header). */
 struct vgem_fence_attach {
@@ -2363,6 +2372,220 @@ out:
 	return ret;
 }
 
+/* ---- hostile devices (udl) --------------------------------------------- */
+
+/*
+ * A misbehaving udl device is plugged in through a copy of the udl model
+ * whose start function asks the emulator for the misbehaviour; the
+ * driver must probe it in bounded time, without a splat, and drive the
+ * display.
+ */
+#define HOSTILE_EDID_DELAY_US	500	/* per EDID byte: a slow adapter */
+#define HOSTILE_PROBE_MS	20000	/* for plugging in, and a probe */
+
+static struct disp_model hostile_model;
+
+static int udl_start_vendor_overrun(void *e, const char *udc)
+{
+	const struct udl_emu_opts o = { .vendor_overrun = true };
+
+	return udl_emu_start_opts(e, udc, &o);
+}
+
+static int udl_start_edid_huge(void *e, const char *udc)
+{
+	const struct udl_emu_opts o = {
+		.edid_huge = true,
+		.edid_delay_us = HOSTILE_EDID_DELAY_US,
+	};
+
+	return udl_emu_start_opts(e, udc, &o);
+}
+
+static unsigned long edid_reads(struct disp *d)
+{
+	struct udl_emu *u = d->emu;
+	unsigned long n;
+
+	pthread_mutex_lock(&u->disp.lock);
+	n = u->edid_reads;
+	pthread_mutex_unlock(&u->disp.lock);
+	return n;
+}
+
+struct bounded {
+	struct disp *d;
+	int (*fn)(struct disp *d);
+	int ret;
+	volatile bool done;
+};
+
+static void *bounded_run(void *arg)
+{
+	struct bounded *c = arg;
+
+	c->ret = c->fn(c->d);
+	c->done = true;
+	return NULL;
+}
+
+/*
+ * Run @fn in a thread of its own for at most HOSTILE_PROBE_MS; prints how
+ * long it took and how many EDID bytes the device sent meanwhile.  If it
+ * takes longer, the device is pulled out (the driver's USB requests then
+ * fail and the call returns) and the test fails.
+ */
+static int hostile_call(struct disp *d, int (*fn)(struct disp *d),
+			const char *what)
+{
+	struct bounded c = { .d = d, .fn = fn };
+	unsigned long reads = d->emu ? edid_reads(d) : 0;
+	long t0 = disp_now_ms();
+	pthread_t thread;
+
+	if (pthread_create(&thread, NULL, bounded_run, &c)) {
+		printf("pthread_create failed\n");
+		return KMS_EXIT_FAIL;
+	}
+	if (!wait_done(&c.done, HOSTILE_PROBE_MS)) {
+		printf("%s: still blocked after %d ms (%lu EDID byte reads): pulling the device out\n",
+		       what, HOSTILE_PROBE_MS,
+		       d->emu ? edid_reads(d) - reads : 0);
+		if (d->emu)
+			vusb_stop(d->m->usb(d->emu));
+		if (!wait_done(&c.done, ERROR_WAIT_MS)) {
+			printf("%s: still blocked %d ms after the unplug\n",
+			       what, ERROR_WAIT_MS);
+			/* a hung thread cannot be joined: fail now */
+			return KMS_EXIT_FAIL;
+		}
+		pthread_join(thread, NULL);
+		printf("%s: returned %ld ms after it started\n", what,
+		       disp_now_ms() - t0);
+		return KMS_EXIT_FAIL;
+	}
+	pthread_join(thread, NULL);
+	printf("%s: took %ld ms (%lu EDID byte reads)\n", what,
+	       disp_now_ms() - t0, d->emu ? edid_reads(d) - reads : 0);
+	return c.ret;
+}
+
+static int hostile_plug_in(struct disp *d)
+{
+	return disp_plug(d, &hostile_model, d->test);
+}
+
+/* Plug in through hostile_model with @start, within HOSTILE_PROBE_MS. */
+static int hostile_plug(struct disp *d, int (*start)(void *, const char *))
+{
+	hostile_model = *d->m;
+	hostile_model.start = start;
+	return hostile_call(d, hostile_plug_in, "plugging in");
+}
+
+/* The length of the connector's EDID property, 0 if none, -1 on error. */
+static long edid_blob_len(struct disp *d)
+{
+	drmModeObjectPropertiesPtr props;
+	long len = -1;
+	uint32_t i;
+
+	props = drmModeObjectGetProperties(d->fd, d->conn_id,
+					   DRM_MODE_OBJECT_CONNECTOR);
+	if (!props)
+		return -1;
+	for (i = 0; i < props->count_props && len < 0; i++) {
+		drmModePropertyPtr p = drmModeGetProperty(d->fd,
+							  props->props[i]);
+		drmModePropertyBlobPtr b;
+
+		if (p && !strcmp(p->name, "EDID")) {
+			b = props->prop_values[i] ?
+			    drmModeGetPropertyBlob(d->fd,
+						   props->prop_values[i]) : NULL;
+			len = b ? (long)b->length : 0;
+			drmModeFreePropertyBlob(b);
+		}
+		drmModeFreeProperty(p);
+	}
+	drmModeFreeObjectProperties(props);
+	return len;
+}
+
+/* A dumb buffer shown by a modeset, then updated: the display works. */
+static int hostile_frames(struct disp *d)
+{
+	struct tbuf b;
+	int ret;
+
+	ret = tbuf_create(&b, TB_DUMB, d, -1);
+	if (!ret)
+		ret = full_frame(d, &b, 0, true);
+	if (!ret)
+		ret = full_frame(d, &b, 1, false);
+	tbuf_destroy(&b);
+	return ret;
+}
+
+/*
+ * The vendor descriptor's last entry runs past its end (and past the
+ * 256 bytes udl reads): the driver must not read beyond it (KASAN) and
+ * must work without the pixel limit.
+ */
+static int scen_hostile_vendor(struct disp *d)
+{
+	int ret = hostile_plug(d, udl_start_vendor_overrun);
+
+	if (!ret)
+		ret = hostile_frames(d);
+	return ret;
+}
+
+/*
+ * The EDID announces 255 extension blocks, the second block is garbage,
+ * and every byte takes 0.5 ms: plugging in and a connector probe
+ * must each end within HOSTILE_PROBE_MS (6.12 reads 255 blocks byte by
+ * byte, the invalid ones 4 times: minutes), the base block's modes must
+ * be there and the display must work.
+ */
+static drmModeConnectorPtr hostile_conn;
+
+static int hostile_get_connector(struct disp *d)
+{
+	hostile_conn = drmModeGetConnector(d->fd, d->conn_id);
+	return hostile_conn ? 0 : KMS_EXIT_FAIL;
+}
+
+static int scen_hostile_edid(struct disp *d)
+{
+	long len;
+	int ret;
+
+	ret = hostile_plug(d, udl_start_edid_huge);
+	if (ret)
+		return ret;
+	/* GETCONNECTOR probes the connector again: a new EDID read */
+	ret = hostile_call(d, hostile_get_connector, "a connector probe");
+	if (ret)
+		return ret;
+	printf("connector %s, %d modes\n",
+	       hostile_conn->connection == DRM_MODE_CONNECTED ? "connected" :
+	       "not connected", hostile_conn->count_modes);
+	if (hostile_conn->connection != DRM_MODE_CONNECTED ||
+	    !hostile_conn->count_modes)
+		ret = KMS_EXIT_FAIL;
+	drmModeFreeConnector(hostile_conn);
+	len = edid_blob_len(d);
+	printf("EDID property: %ld bytes\n", len);
+	if (len < 128 || len > 256) {
+		printf("expected the base block, and at most one extension\n");
+		ret = KMS_EXIT_FAIL;
+	}
+	if (!ret)
+		ret = hostile_frames(d);
+	return ret;
+}
+
 /* ---- demo --------------------------------------------------------------- */
 
 #define DEMO_DIR	"/out/frames"
@@ -2512,6 +2735,10 @@ struct scenario {
 	/* the arguments after the name (NULL: none taken), for usage() */
 	int (*args)(int argc, char **argv);
 	const char *argspec;
+	/* only on this display (NULL: on all) */
+	const char *only;
+	/* plugs the device in itself (main does not) */
+	bool own_plug;
 };
 
 static const struct scenario scenarios[] = {
@@ -2530,6 +2757,10 @@ static const struct scenario scenarios[] = {
 	{ .name = "prime_bochs", .run = scen_prime_bochs },
 	{ .name = "faultinj", .run = scen_faultinj },
 	{ .name = "hugefb", .run = scen_hugefb },
+	{ .name = "hostile_vendor", .run = scen_hostile_vendor, .only = "udl",
+	  .own_plug = true },
+	{ .name = "hostile_edid", .run = scen_hostile_edid, .only = "udl",
+	  .own_plug = true },
 	{ .name = "demo", .run = scen_demo, .args = demo_args,
 	  .argspec = " [OUTDIR [NFRAMES]]" },
 	{ .name = NULL },
@@ -2542,10 +2773,12 @@ static void usage(void)
 	printf("usage: run as <display>_<scenario>, or usbdisp <display>_<scenario>:\n");
 	for (i = 0; disp_models[i]; i++)
 		for (j = 0; scenarios[j].name; j++)
-			printf("  %s_%s%s\n", disp_models[i]->name,
-			       scenarios[j].name,
-			       scenarios[j].argspec ? scenarios[j].argspec :
-			       "");
+			if (!scenarios[j].only ||
+			    !strcmp(scenarios[j].only, disp_models[i]->name))
+				printf("  %s_%s%s\n", disp_models[i]->name,
+				       scenarios[j].name,
+				       scenarios[j].argspec ?
+				       scenarios[j].argspec : "");
 }
 
 int main(int argc, char **argv)
@@ -2564,7 +2797,8 @@ int main(int argc, char **argv)
 	us = strchr(name, '_');
 	m = us ? disp_model_find(name, us - name) : NULL;
 	for (i = 0; m && scenarios[i].name; i++)
-		if (!strcmp(us + 1, scenarios[i].name))
+		if (!strcmp(us + 1, scenarios[i].name) &&
+		    (!scenarios[i].only || !strcmp(scenarios[i].only, m->name)))
 			s = &scenarios[i];
 	if (!s) {
 		printf("%s: unknown display or scenario\n", name);
@@ -2578,9 +2812,15 @@ int main(int argc, char **argv)
 	}
 	printf("%s: scenario %s on the emulated %s\n", name, s->name,
 	       m->name);
-	ret = disp_plug(&d, m, name);
-	if (!ret)
+	if (s->own_plug) {
+		d.m = m;
+		d.test = name;
 		ret = s->run(&d);
+	} else {
+		ret = disp_plug(&d, m, name);
+		if (!ret)
+			ret = s->run(&d);
+	}
 	if (d.emu && disp_unplug(&d) && !ret)
 		ret = KMS_EXIT_FAIL;
 	disp_free(&d);
