@@ -11,9 +11,16 @@
  *                        gud_flush_damage() at the first update (an oops
  *                        at this test's modeset). With patch 0026 the
  *                        driver binds, and a modeset in XRGB8888 or
- *                        RGB565 fails with EINVAL.
+ *                        RGB565 fails with EINVAL, refused by the host
+ *                        (the device sees no state check).
+ *   gud_hostile_bufline  a max_buffer_size of exactly one RGB565 line of
+ *                        the 640x480 mode (1280 bytes): XRGB8888 fails
+ *                        with EINVAL as above, RGB565 works, one line per
+ *                        transfer, and the device receives a full frame.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -110,14 +117,16 @@ out:
 	return ret;
 }
 
-static int bufsize(struct gud_emu *g)
+/* The device's buffer is @max_buffer bytes; @rgb565: that format fits. */
+static int bufsize(struct gud_emu *g, uint32_t max_buffer, bool rgb565)
 {
 	uint32_t conn_id, crtc_id;
+	unsigned long checks;
 	drmModeModeInfo mode;
 	long deadline;
 	int fd, ret = -1;
 
-	g->max_buffer = 64;
+	g->max_buffer = max_buffer;
 	if (gud_emu_start(g, UDC)) {
 		printf("cannot start the emulated device\n");
 		return KMS_EXIT_SKIP;
@@ -132,10 +141,41 @@ static int bufsize(struct gud_emu *g)
 	}
 	/* fbdev's setup runs at probe; let it settle before the modeset. */
 	usleep(SETTLE_MS * 1000);
-	if (!find_output(fd, &conn_id, &crtc_id, &mode) &&
-	    !try_modeset(fd, conn_id, crtc_id, &mode, 32, EINVAL) &&
-	    !try_modeset(fd, conn_id, crtc_id, &mode, 16, EINVAL))
-		ret = 0;
+	if (find_output(fd, &conn_id, &crtc_id, &mode) ||
+	    try_modeset(fd, conn_id, crtc_id, &mode, 32, EINVAL))
+		goto close;
+	pthread_mutex_lock(&g->disp.lock);
+	checks = g->state_checks;
+	pthread_mutex_unlock(&g->disp.lock);
+	if (checks) {
+		printf("the device saw %lu state checks: the host did not refuse the plane\n",
+		       checks);
+		goto close;
+	}
+	if (try_modeset(fd, conn_id, crtc_id, &mode, 16, rgb565 ? 0 : EINVAL))
+		goto close;
+	if (rgb565) {
+		unsigned long buffers = 0, bytes = 0;
+
+		/* One SET_BUFFER per line; wait for a whole frame. */
+		deadline = now_ms() + PROBE_MS;
+		while (now_ms() < deadline && !vusb_failed(&g->usb)) {
+			pthread_mutex_lock(&g->disp.lock);
+			buffers = g->buffers;
+			bytes = g->pixel_bytes;
+			pthread_mutex_unlock(&g->disp.lock);
+			if (bytes >= (unsigned long)mode.hdisplay * mode.vdisplay * 2)
+				break;
+			usleep(100 * 1000);
+		}
+		printf("RGB565: %lu buffers, %lu pixel bytes received\n",
+		       buffers, bytes);
+		if (bytes < (unsigned long)mode.hdisplay * mode.vdisplay * 2 ||
+		    buffers < mode.vdisplay)
+			goto close;
+	}
+	ret = 0;
+close:
 	close(fd);
 stop:
 	gud_emu_stats(g);
@@ -157,7 +197,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	name = name ? name + 1 : argv[0];
 	if (!strcmp(name, "gud_hostile_bufsize")) {
-		ret = bufsize(&g);
+		ret = bufsize(&g, 64, false);
+	} else if (!strcmp(name, "gud_hostile_bufline")) {
+		ret = bufsize(&g, 640 * 2, true);
 	} else {
 		printf("%s: unknown variant\n", name);
 		ret = KMS_EXIT_FAIL;

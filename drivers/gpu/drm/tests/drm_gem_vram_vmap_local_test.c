@@ -26,7 +26,9 @@
 #include <drm/drm_gem_vram_helper.h>
 #include <drm/drm_kunit_helpers.h>
 #include <drm/drm_prime.h>
+#include <drm/ttm/ttm_device.h>
 #include <drm/ttm/ttm_resource.h>
+#include <drm/ttm/ttm_tt.h>
 
 #if IS_ENABLED(CONFIG_INDIRECT_IOMEM)
 #include <linux/logic_iomem.h>
@@ -423,6 +425,17 @@ struct vl_importer {
 	unsigned int moves;
 };
 
+/* Attachments outlive the test case's stack: the importer lives longer. */
+static struct vl_importer *vl_importer(struct kunit *test)
+{
+	struct vl_importer *imp = kunit_kzalloc(test, sizeof(*imp), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, imp);
+	imp->test = test;
+
+	return imp;
+}
+
 static void vl_move_notify(struct dma_buf_attachment *attach)
 {
 	struct vl_importer *imp = attach->importer_priv;
@@ -484,31 +497,31 @@ static void drm_gem_vram_test_export_dynamic(struct kunit *test)
 static void drm_gem_vram_test_export_move_notify(struct kunit *test)
 {
 	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
-	struct vl_importer imp = { .test = test };
+	struct vl_importer *imp = vl_importer(test);
 	struct dma_buf_attachment *attach;
 	struct dma_buf *dma_buf;
 
 	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
 	KUNIT_ASSERT_EQ(test, gbo->bo.pin_count, 0);
 	dma_buf = vl_export(test, gbo);
-	attach = vl_attach(test, dma_buf, &imp);
+	attach = vl_attach(test, dma_buf, imp);
 	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
-	KUNIT_EXPECT_EQ(test, imp.moves, 0);
+	KUNIT_EXPECT_EQ(test, imp->moves, 0);
 
 	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_SYSTEM, TTM_PL_SYSTEM);
-	KUNIT_EXPECT_EQ(test, imp.moves, 1);
+	KUNIT_EXPECT_EQ(test, imp->moves, 1);
 	/* Pinning where it already is does not move it. */
 	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_SYSTEM, TTM_PL_SYSTEM);
-	KUNIT_EXPECT_EQ(test, imp.moves, 1);
+	KUNIT_EXPECT_EQ(test, imp->moves, 1);
 	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
-	KUNIT_EXPECT_EQ(test, imp.moves, 2);
+	KUNIT_EXPECT_EQ(test, imp->moves, 2);
 	vl_evict_vram(test);
 	KUNIT_EXPECT_EQ(test, gbo->bo.resource->mem_type, TTM_PL_SYSTEM);
-	KUNIT_EXPECT_EQ(test, imp.moves, 3);
+	KUNIT_EXPECT_EQ(test, imp->moves, 3);
 
 	kunit_release_action(test, vl_detach, attach);
 	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
-	KUNIT_EXPECT_EQ(test, imp.moves, 3);
+	KUNIT_EXPECT_EQ(test, imp->moves, 3);
 	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
 }
 
@@ -546,7 +559,7 @@ static void drm_gem_vram_test_export_vmap_pins(struct kunit *test)
 static void drm_gem_vram_test_export_vmap_local(struct kunit *test)
 {
 	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
-	struct vl_importer imp = { .test = test };
+	struct vl_importer *imp = vl_importer(test);
 	struct dma_buf *dma_buf;
 	struct iosys_map map;
 	unsigned int i, bad;
@@ -554,7 +567,7 @@ static void drm_gem_vram_test_export_vmap_local(struct kunit *test)
 	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
 	vl_fill(test, gbo, 0x6000, true);
 	dma_buf = vl_export(test, gbo);
-	vl_attach(test, dma_buf, &imp);
+	vl_attach(test, dma_buf, imp);
 
 	dma_resv_lock(dma_buf->resv, NULL);
 	KUNIT_ASSERT_EQ(test, dma_buf_vmap_local(dma_buf, &map), 0);
@@ -566,7 +579,7 @@ static void drm_gem_vram_test_export_vmap_local(struct kunit *test)
 
 	vl_evict_vram(test);
 	KUNIT_EXPECT_EQ(test, gbo->bo.resource->mem_type, TTM_PL_SYSTEM);
-	KUNIT_EXPECT_EQ(test, imp.moves, 1);
+	KUNIT_EXPECT_EQ(test, imp->moves, 1);
 
 	dma_resv_lock(dma_buf->resv, NULL);
 	KUNIT_ASSERT_EQ(test, dma_buf_vmap_local(dma_buf, &map), 0);
@@ -609,13 +622,13 @@ static void drm_gem_vram_test_export_static_importer(struct kunit *test)
 static void drm_gem_vram_test_export_pin(struct kunit *test)
 {
 	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
-	struct vl_importer imp = { .test = test };
+	struct vl_importer *imp = vl_importer(test);
 	struct dma_buf_attachment *attach;
 	struct dma_buf *dma_buf;
 
 	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
 	dma_buf = vl_export(test, gbo);
-	attach = vl_attach(test, dma_buf, &imp);
+	attach = vl_attach(test, dma_buf, imp);
 
 	dma_resv_lock(dma_buf->resv, NULL);
 	KUNIT_ASSERT_EQ(test, dma_buf_pin(attach), 0);
@@ -623,7 +636,7 @@ static void drm_gem_vram_test_export_pin(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 1);
 	KUNIT_EXPECT_NE(test, vl_pressure(test), 0);
 	KUNIT_EXPECT_EQ(test, gbo->bo.resource->mem_type, TTM_PL_VRAM);
-	KUNIT_EXPECT_EQ(test, imp.moves, 0);
+	KUNIT_EXPECT_EQ(test, imp->moves, 0);
 
 	dma_resv_lock(dma_buf->resv, NULL);
 	dma_buf_unpin(attach);
@@ -631,23 +644,7 @@ static void drm_gem_vram_test_export_pin(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
 	KUNIT_EXPECT_EQ(test, vl_pressure(test), 0);
 	KUNIT_EXPECT_EQ(test, gbo->bo.resource->mem_type, TTM_PL_SYSTEM);
-	KUNIT_EXPECT_EQ(test, imp.moves, 1);
-}
-
-/* CPU access brackets need no exporter callback, and pin nothing. */
-static void drm_gem_vram_test_export_cpu_access(struct kunit *test)
-{
-	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
-	struct dma_buf *dma_buf;
-
-	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
-	dma_buf = vl_export(test, gbo);
-
-	KUNIT_EXPECT_EQ(test, dma_buf_begin_cpu_access(dma_buf,
-						       DMA_BIDIRECTIONAL), 0);
-	KUNIT_EXPECT_EQ(test, dma_buf_end_cpu_access(dma_buf,
-						     DMA_BIDIRECTIONAL), 0);
-	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+	KUNIT_EXPECT_EQ(test, imp->moves, 1);
 }
 
 /*
@@ -667,7 +664,9 @@ static void drm_gem_vram_test_export_self_import(struct kunit *test)
 	dma_buf = vl_export(test, gbo);
 	refs = kref_read(&obj->refcount);
 
-	imported = drm_gem_vram_driver_gem_prime_import(drm, dma_buf);
+	/* What DRM_GEM_VRAM_DRIVER puts into the driver. */
+	KUNIT_ASSERT_NOT_NULL(test, drm->driver->gem_prime_import);
+	imported = drm->driver->gem_prime_import(drm, dma_buf);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, imported);
 	KUNIT_EXPECT_PTR_EQ(test, imported, obj);
 	KUNIT_EXPECT_EQ(test, kref_read(&obj->refcount), refs + 1);
@@ -683,6 +682,63 @@ static void drm_gem_vram_test_export_self_import(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kref_read(&obj->refcount), refs);
 }
 
+/*
+ * TTM swaps a BO in system memory out: the cached kernel mapping of its
+ * pages goes, a dynamic importer is notified, and the next mapping maps
+ * the swapped-in pages, with the content.
+ */
+static void drm_gem_vram_test_export_swapout(struct kunit *test)
+{
+	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
+	struct vl_importer *imp = vl_importer(test);
+	struct drm_device *drm = test->priv;
+	struct ttm_operation_ctx ctx = { };
+	struct dma_buf *dma_buf;
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_SYSTEM, TTM_PL_SYSTEM);
+	vl_fill(test, gbo, 0x7000, false);
+	KUNIT_ASSERT_FALSE(test, iosys_map_is_null(&gbo->map));
+	dma_buf = vl_export(test, gbo);
+	vl_attach(test, dma_buf, imp);
+
+	while (ttm_tt_is_populated(gbo->bo.ttm) &&
+	       ttm_device_swapout(&drm->vram_mm->bdev, &ctx, GFP_KERNEL) > 0)
+		;
+	KUNIT_ASSERT_FALSE(test, ttm_tt_is_populated(gbo->bo.ttm));
+	KUNIT_EXPECT_TRUE(test, iosys_map_is_null(&gbo->map));
+	KUNIT_EXPECT_EQ(test, imp->moves, 1);
+	KUNIT_EXPECT_EQ(test, vl_check(test, gbo, 0x7000, false), 0);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+}
+
+/*
+ * A BO pinned where it is, in system memory (as dma_buf_vmap() pins an
+ * export), cannot also be pinned to VRAM for scanout: -EBUSY, not a pin
+ * in the wrong place.
+ */
+static void drm_gem_vram_test_export_pin_elsewhere(struct kunit *test)
+{
+	struct drm_gem_vram_object *gbo = vl_gbo_create(test);
+	struct dma_buf *dma_buf;
+	struct iosys_map map;
+
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_SYSTEM, TTM_PL_SYSTEM);
+	dma_buf = vl_export(test, gbo);
+	KUNIT_ASSERT_EQ(test, dma_buf_vmap_unlocked(dma_buf, &map), 0);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 1);
+
+	KUNIT_EXPECT_EQ(test, drm_gem_vram_pin(gbo, DRM_GEM_VRAM_PL_FLAG_VRAM),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 1);
+	/* Where it is, it can be pinned again. */
+	KUNIT_EXPECT_EQ(test, drm_gem_vram_pin(gbo, 0), 0);
+	KUNIT_EXPECT_EQ(test, drm_gem_vram_unpin(gbo), 0);
+
+	dma_buf_vunmap_unlocked(dma_buf, &map);
+	KUNIT_EXPECT_EQ(test, gbo->bo.pin_count, 0);
+	vl_move(test, gbo, DRM_GEM_VRAM_PL_FLAG_VRAM, TTM_PL_VRAM);
+}
+
 static struct kunit_case drm_gem_vram_prime_cases[] = {
 	KUNIT_CASE(drm_gem_vram_test_export_dynamic),
 	KUNIT_CASE(drm_gem_vram_test_export_move_notify),
@@ -690,7 +746,8 @@ static struct kunit_case drm_gem_vram_prime_cases[] = {
 	KUNIT_CASE(drm_gem_vram_test_export_vmap_local),
 	KUNIT_CASE(drm_gem_vram_test_export_static_importer),
 	KUNIT_CASE(drm_gem_vram_test_export_pin),
-	KUNIT_CASE(drm_gem_vram_test_export_cpu_access),
+	KUNIT_CASE(drm_gem_vram_test_export_swapout),
+	KUNIT_CASE(drm_gem_vram_test_export_pin_elsewhere),
 	KUNIT_CASE(drm_gem_vram_test_export_self_import),
 	{}
 };
@@ -705,5 +762,6 @@ kunit_test_suites(&drm_gem_vram_vmap_local_suite, &drm_gem_vram_prime_suite);
 
 #endif /* CONFIG_INDIRECT_IOMEM */
 
+MODULE_IMPORT_NS(DMA_BUF);
 MODULE_DESCRIPTION("KUnit tests for short-term GEM VRAM mappings");
 MODULE_LICENSE("GPL");
