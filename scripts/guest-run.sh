@@ -17,7 +17,9 @@
 # without a result fails. Writes build/results/guest.txt ("NAME PASS|FAIL").
 #
 # A test listed as "[ARGS] NAME" in tests/guest/tests needs ARGS on the
-# kernel command line: the tests with the same ARGS run in a boot of their
+# kernel command line (vl.timeout=N among them sets its boot's per-test
+# timeout, for tests that take longer than TEST_TIMEOUT): the tests with
+# the same ARGS run in a boot of their
 # own after the main one, with the console log guest-console.TAG.log (TAG:
 # ARGS with each character but letters, digits, '.' and '-' made '_'). Their
 # results join guest.txt, where that boot's own checks carry "[ARGS]" (e.g.
@@ -93,18 +95,22 @@ boot_guest() {
 		sfx="[$extra]"
 	fi
 	IFS=, ; list="${tests[*]}"; unset IFS
+	# ARGS may give the boot's tests a longer timeout: vl.timeout=N.
+	local timeout=$TEST_TIMEOUT
+	[[ " $extra " =~ \ vl\.timeout=([0-9]+)\  ]] && timeout=${BASH_REMATCH[1]}
 	append="console=ttyS0 panic=-1 oops=panic panic_on_warn=0 loglevel=7"
-	append+=" kasan.fault=report vl.timeout=$TEST_TIMEOUT ${GUEST_APPEND:-}"
+	append+=" kasan.fault=report ${GUEST_APPEND:-}"
+	[[ " $extra " =~ \ vl\.timeout= ]] || append+=" vl.timeout=$timeout"
 	append+="${extra:+ $extra}"
 	if [ "$MODE" = run ]; then
 		append+=" vl.mode=run vl.frames=$FRAMES vl.usbframes=$USB_FRAMES"
-		budget=$(( ${#tests[@]} * (TEST_TIMEOUT + 10) + 300))
+		budget=$(( ${#tests[@]} * (timeout + 10) + 300))
 	elif [ "$MODE" = bench ]; then
 		append+=" vl.mode=bench${VL_BENCH:+ vl.bench=$VL_BENCH}"
-		budget=$((TEST_TIMEOUT + 300))
+		budget=$((timeout + 300))
 	else
 		append+=" vl.tests=$list"
-		budget=$(( (${#tests[@]} + 1) * (TEST_TIMEOUT + 10) + 300))
+		budget=$(( (${#tests[@]} + 1) * (timeout + 10) + 300))
 	fi
 
 	LOG=$RES/guest-console$tag.log

@@ -105,6 +105,7 @@
 #include <drm_fourcc.h>
 
 #include "lib/disp.h"
+#include "gud.h"
 #include "udl.h"
 
 /* vgem's fence ioctls (uapi drm/vgem_drm.h; libdrm has no header). */
@@ -1558,6 +1559,29 @@ static int fi_prefix(struct fi *f, enum fi_step step)
 	return 0;
 }
 
+/*
+ * Protocol errors the device recorded since the last call, which are then
+ * forgotten: a fault that makes the driver drop a USB request it cannot
+ * report (one sent in atomic_update) leaves the device out of step until
+ * the next modeset. That is recorded, not failed; the frame after it must
+ * still be exact, and protocol errors without a fault still fail the test.
+ */
+static unsigned long fi_proto_errors(struct fi *f, const char *what)
+{
+	struct vdisp *v = f->d->m->vdisp(f->d->emu);
+	unsigned long n;
+
+	pthread_mutex_lock(&v->lock);
+	n = v->errors;
+	if (n)
+		printf("%s: the device saw %lu protocol error(s), the first: %s\n",
+		       what, n, v->error);
+	v->errors = 0;
+	v->error[0] = 0;
+	pthread_mutex_unlock(&v->lock);
+	return n;
+}
+
 /* Nothing pinned or mapped: the counts of before the import. */
 static int fi_counts(struct fi *f, const char *what)
 {
@@ -1597,6 +1621,7 @@ static int scen_faultinj(struct disp *d)
 {
 	unsigned int points[FI_NSTEPS] = { 0 }, failed[FI_NSTEPS] = { 0 };
 	unsigned int survived[FI_NSTEPS] = { 0 }, total = 0, n;
+	unsigned long desync[FI_NSTEPS] = { 0 };
 	uint32_t *img[2] = { NULL, NULL }, *alt[2] = { NULL, NULL };
 	struct fi f = { .d = d, .nth = -1 };
 	char what[64];
@@ -1618,6 +1643,8 @@ static int scen_faultinj(struct disp *d)
 	}
 	if (find_plane(d, &f.ap))
 		goto out;
+	if (!strcmp(d->m->driver, "gud"))
+		((struct gud_emu *)d->emu)->resync = true;
 	for (k = 0; k < 2; k++) {
 		tbuf_init(&f.b[k], TB_VGEM, d);
 		img[k] = disp_pattern(d, k);
@@ -1661,19 +1688,28 @@ static int scen_faultinj(struct disp *d)
 			fi_teardown(&f);
 			snprintf(what, sizeof(what), "%s, fault %u", fi_names[i],
 				 n);
+			desync[i] += fi_proto_errors(&f, what) ? 1 : 0;
 			if (fi_counts(&f, what) ||
 			    fi_recover(&f, alt[total & 1], what)) {
 				printf("%s: returned %s\n", what,
 				       rc ? strerror(-rc) : "success");
 				goto out;
 			}
+			if (fi_proto_errors(&f, "after the recovery")) {
+				printf("%s: the modeset after it did not bring the device back in step\n",
+				       what);
+				goto out;
+			}
 		}
-		printf("faultinj %s: %s: %u fault points, %u failed cleanly, %u survived\n",
+		printf("faultinj %s: %s: %u fault points, %u failed cleanly, %u survived (%lu left the device out of step until the next modeset)\n",
 		       d->m->name, fi_names[i], points[i], failed[i],
-		       survived[i]);
+		       survived[i], desync[i]);
 	}
 	printf("faultinj %s: %u faults injected over the PRIME path, each failed cleanly or survived, then an exact frame\n",
 	       d->m->name, total);
+	if (!strcmp(d->m->driver, "gud"))
+		printf("faultinj %s: the device dropped %lu buffers whose bulk data stopped half way\n",
+		       d->m->name, ((struct gud_emu *)d->emu)->resyncs);
 	ret = 0;
 out:
 	fi_teardown(&f);

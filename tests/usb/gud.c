@@ -335,6 +335,16 @@ static uint8_t set_buffer(struct gud_emu *g, const uint8_t *p)
 		return proto_error(g, "SET_BUFFER compression not offered",
 				   b.compression, g->lz4);
 	}
+	if (g->resync && !g->no_status_on_set && g->nqueued) {
+		/*
+		 * The host waits for the status of each SET_BUFFER and sends
+		 * its data before the next one: a buffer still incomplete now
+		 * lost the rest of its data (a failed bulk transfer). Drop it.
+		 */
+		g->resyncs++;
+		g->nqueued = 0;
+		g->nxfer = 0;
+	}
 	if (g->nqueued == GUD_EMU_MAX_QUEUE)
 		return proto_error(g, "too many SET_BUFFERs without data",
 				   g->nqueued, 0);
@@ -583,6 +593,7 @@ int gud_emu_start(struct gud_emu *g, const char *udc)
 	bool lz4 = g->lz4, no_status_on_set = g->no_status_on_set;
 	bool verbose = g->verbose;
 	uint32_t max_buffer = g->max_buffer;
+	bool resync = g->resync;
 	int ret;
 
 	memset(g, 0, sizeof(*g));
@@ -590,6 +601,7 @@ int gud_emu_start(struct gud_emu *g, const char *udc)
 	g->no_status_on_set = no_status_on_set;
 	g->verbose = verbose;
 	g->max_buffer = max_buffer;
+	g->resync = resync;
 	g->mode = -1;
 	g->format = -1;
 	vdisp_init(&g->disp);

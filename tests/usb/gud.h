@@ -99,6 +99,14 @@ struct gud_emu {
 	bool verbose;		/* print state changes and buffers */
 	/* max_buffer_size announced in the descriptor; 0: GUD_EMU_MAX_BUFFER */
 	uint32_t max_buffer;
+	/*
+	 * With STATUS_ON_SET: a SET_BUFFER while the data of the previous
+	 * one is incomplete drops that one (counted in @resyncs) instead of
+	 * taking the new data as its rest. A host whose bulk transfer failed
+	 * half way gets the device back in step; other tests keep this off,
+	 * so that a short transfer is a protocol error.
+	 */
+	bool resync;
 
 	/* Device state, protected by disp.lock. */
 	uint8_t status;				/* for GET_STATUS */
@@ -118,6 +126,7 @@ struct gud_emu {
 	/* Counters, protected by disp.lock. */
 	unsigned long state_checks, commits, buffers, lz4_buffers;
 	unsigned long bulk_bytes, pixel_bytes, status_requests, refused;
+	unsigned long resyncs;
 };
 
 /* Start the device on @udc (e.g. "dummy_udc.0"). */
