@@ -1369,6 +1369,7 @@ struct fi {
 	uint32_t fb[2];
 	uint32_t blob;		/* the flip's FB_DAMAGE_CLIPS */
 	struct gem_counts base[2];
+	unsigned int objects, attachments;	/* dma-bufs before the walk */
 	char dbg[160];		/* vgem's gem_objects */
 	int nth;		/* /proc/thread-self/fail-nth */
 };
@@ -1516,21 +1517,37 @@ static int fi_do(struct fi *f, enum fi_step step)
 	return ret ? -errno : 0;
 }
 
-/* Undo whatever the path did, without injection. */
+/*
+ * Undo whatever the path did, without injection. A step whose last user
+ * copy failed (EFAULT) may have created a handle or framebuffer whose id
+ * never reached us; the DRM file still owns it, so find them: this file's
+ * framebuffers are in GETRESOURCES, and importing a dma-buf again returns
+ * the handle this file has for it.
+ */
 static void fi_teardown(struct fi *f)
 {
-	int k;
+	int fd = f->d->fd, k, i;
+	drmModeResPtr res;
+	uint32_t handle;
 
 	for (k = 0; k < 2; k++) {
 		if (f->fb[k])
-			drmModeRmFB(f->d->fd, f->fb[k]);
+			drmModeRmFB(fd, f->fb[k]);
 		f->fb[k] = 0;
+	}
+	res = drmModeGetResources(fd);
+	for (i = 0; res && i < res->count_fbs; i++)
+		drmModeRmFB(fd, res->fbs[i]);
+	drmModeFreeResources(res);
+	for (k = 0; k < 2; k++) {
 		if (f->b[k].handle)
-			kms_gem_close(f->d->fd, f->b[k].handle);
+			kms_gem_close(fd, f->b[k].handle);
 		f->b[k].handle = 0;
+		if (!drmPrimeFDToHandle(fd, f->b[k].dmabuf, &handle))
+			kms_gem_close(fd, handle);
 	}
 	if (f->blob)
-		drmModeDestroyPropertyBlob(f->d->fd, f->blob);
+		drmModeDestroyPropertyBlob(fd, f->blob);
 	f->blob = 0;
 }
 
@@ -1582,11 +1599,51 @@ static unsigned long fi_proto_errors(struct fi *f, const char *what)
 	return n;
 }
 
+/*
+ * dma-bufs and their attachments, from /sys/kernel/debug/dma_buf/bufinfo:
+ * an error path that leaks an attachment (and with it a dma-buf
+ * reference) shows here; kmemleak cannot see it, the dma-buf core's list
+ * still holds the buffer.
+ */
+static int fi_bufinfo(unsigned int *objects, unsigned int *attachments)
+{
+	FILE *file = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
+	char line[256];
+	unsigned int n;
+
+	*objects = *attachments = 0;
+	if (!file) {
+		printf("cannot read /sys/kernel/debug/dma_buf/bufinfo: %s\n",
+		       strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), file)) {
+		if (sscanf(line, "Total %u", &n) != 1)
+			continue;
+		if (strstr(line, "devices attached"))
+			*attachments += n;
+		else if (strstr(line, "objects"))
+			*objects = n;
+	}
+	fclose(file);
+	return 0;
+}
+
 /* Nothing pinned or mapped: the counts of before the import. */
 static int fi_counts(struct fi *f, const char *what)
 {
+	unsigned int objects, attachments;
 	struct gem_counts now;
 	int k;
+
+	if (fi_bufinfo(&objects, &attachments))
+		return -1;
+	if (objects != f->objects || attachments != f->attachments) {
+		printf("%s: %u dma-bufs with %u attachments, %u with %u before\n",
+		       what, objects, attachments, f->objects,
+		       f->attachments);
+		return -1;
+	}
 
 	for (k = 0; k < 2; k++)
 		if (read_counts(f->dbg, f->b[k].dumb.handle, f->b[k].dumb.size,
@@ -1660,6 +1717,10 @@ static int scen_faultinj(struct disp *d)
 			goto out;
 	}
 
+	if (fi_bufinfo(&f.objects, &f.attachments))
+		goto out;
+	printf("before the walk: %u dma-bufs, %u attachments\n", f.objects,
+	       f.attachments);
 	for (i = 0; i < FI_NSTEPS; i++) {
 		for (n = 1;; n++) {
 			bool injected;
