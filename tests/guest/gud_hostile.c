@@ -17,6 +17,12 @@
  *                        the 640x480 mode (1280 bytes): XRGB8888 fails
  *                        with EINVAL as above, RGB565 works, one line per
  *                        transfer, and the device receives a full frame.
+ *   gud_hostile_connectors  32 connected connectors (GUD_CONNECTORS_MAX_NUM),
+ *                        all alike on the one CRTC. 6.12's fbdev client
+ *                        warns and then searches CRTCs for minutes
+ *                        (hung tasks, stack depot warnings). With patch
+ *                        0031 the driver uses 8 of them, the probe is
+ *                        quick and a modeset on the first one works.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -187,6 +193,47 @@ stop:
 	return ret ? KMS_EXIT_FAIL : KMS_EXIT_PASS;
 }
 
+static int connectors(struct gud_emu *g)
+{
+	uint32_t conn_id, crtc_id;
+	drmModeModeInfo mode;
+	drmModeResPtr res;
+	long deadline;
+	int fd, ret = -1;
+
+	g->connectors = 32;
+	if (gud_emu_start(g, UDC)) {
+		printf("cannot start the emulated device\n");
+		return KMS_EXIT_SKIP;
+	}
+	deadline = now_ms() + PROBE_MS;
+	while ((fd = kms_find_driver("gud")) < 0 && now_ms() < deadline &&
+	       !vusb_failed(&g->usb))
+		usleep(200 * 1000);
+	if (fd < 0) {
+		printf("no gud card within %d ms\n", PROBE_MS);
+		goto stop;
+	}
+	usleep(SETTLE_MS * 1000);
+	res = drmModeGetResources(fd);
+	printf("%d connectors, %d CRTCs\n", res ? res->count_connectors : -1,
+	       res ? res->count_crtcs : -1);
+	if (res && res->count_connectors == 8 &&
+	    !find_output(fd, &conn_id, &crtc_id, &mode) &&
+	    !try_modeset(fd, conn_id, crtc_id, &mode, 32, 0))
+		ret = 0;
+	drmModeFreeResources(res);
+	close(fd);
+stop:
+	gud_emu_stats(g);
+	gud_emu_stop(g);
+	if (vusb_failed(&g->usb)) {
+		printf("the device recorded an error\n");
+		ret = -1;
+	}
+	return ret ? KMS_EXIT_FAIL : KMS_EXIT_PASS;
+}
+
 int main(int argc, char **argv)
 {
 	static struct gud_emu g;
@@ -200,6 +247,8 @@ int main(int argc, char **argv)
 		ret = bufsize(&g, 64, false);
 	} else if (!strcmp(name, "gud_hostile_bufline")) {
 		ret = bufsize(&g, 640 * 2, true);
+	} else if (!strcmp(name, "gud_hostile_connectors")) {
+		ret = connectors(&g);
 	} else {
 		printf("%s: unknown variant\n", name);
 		ret = KMS_EXIT_FAIL;

@@ -380,8 +380,9 @@ static uint8_t state_check(struct gud_emu *g, const uint8_t *p,
 	g->checked = false;
 	if (len != STATE_LEN)	/* no properties were offered */
 		return proto_error(g, "STATE_CHECK length", len, STATE_LEN);
-	if (p[MODE_LEN + 1] != 0)
-		return proto_error(g, "STATE_CHECK connector", p[MODE_LEN + 1], 0);
+	if (p[MODE_LEN + 1] >= (g->connectors ? g->connectors : 1))
+		return proto_error(g, "STATE_CHECK connector", p[MODE_LEN + 1],
+				   g->connectors);
 	if (!format_cpp(format))
 		return proto_error(g, "STATE_CHECK format not offered", format, 0);
 	if (mode < 0) {
@@ -463,6 +464,7 @@ static int control_locked(struct gud_emu *g, const struct usb_ctrlrequest *req,
 {
 	unsigned int len = __le16_to_cpu(req->wLength);
 	unsigned int value = __le16_to_cpu(req->wValue);
+	unsigned int nconn = g->connectors ? g->connectors : 1;
 	bool in = req->bRequestType & USB_DIR_IN;
 	int i, n;
 
@@ -508,21 +510,26 @@ static int control_locked(struct gud_emu *g, const struct usb_ctrlrequest *req,
 	case REQ_GET_CONNECTORS:
 		if (!in)
 			break;
-		buf[0] = CONNECTOR_TYPE_DISPLAYPORT;
-		put32(buf + 1, 0);
-		return CONNECTOR_DESC_LEN;
+		n = nconn;
+		if (nconn * CONNECTOR_DESC_LEN > len)
+			n = len / CONNECTOR_DESC_LEN;
+		for (i = 0; i < n; i++) {
+			buf[i * CONNECTOR_DESC_LEN] = CONNECTOR_TYPE_DISPLAYPORT;
+			put32(buf + i * CONNECTOR_DESC_LEN + 1, 0);
+		}
+		return n * CONNECTOR_DESC_LEN;
 	case REQ_GET_CONNECTOR_PROPERTIES:
 	case REQ_GET_CONNECTOR_EDID:
-		if (!in || value != 0)
+		if (!in || value >= nconn)
 			break;
 		return 0;
 	case REQ_GET_CONNECTOR_STATUS:
-		if (!in || value != 0)
+		if (!in || value >= nconn)
 			break;
 		buf[0] = CONNECTOR_CONNECTED;
 		return 1;
 	case REQ_GET_CONNECTOR_MODES:
-		if (!in || value != 0)
+		if (!in || value >= nconn)
 			break;
 		n = len / MODE_LEN;
 		if (n > GUD_EMU_NUM_MODES)
@@ -531,7 +538,7 @@ static int control_locked(struct gud_emu *g, const struct usb_ctrlrequest *req,
 			put_mode(buf + i * MODE_LEN, &emu_modes[i]);
 		return n * MODE_LEN;
 	case REQ_SET_CONNECTOR_FORCE_DETECT:
-		if (in || len || value != 0)
+		if (in || len || value >= nconn)
 			break;
 		return 0;
 	case REQ_SET_CONTROLLER_ENABLE:
@@ -593,6 +600,7 @@ int gud_emu_start(struct gud_emu *g, const char *udc)
 	bool lz4 = g->lz4, no_status_on_set = g->no_status_on_set;
 	bool verbose = g->verbose;
 	uint32_t max_buffer = g->max_buffer;
+	unsigned int connectors = g->connectors;
 	bool resync = g->resync;
 	int ret;
 
@@ -602,6 +610,7 @@ int gud_emu_start(struct gud_emu *g, const char *udc)
 	g->verbose = verbose;
 	g->max_buffer = max_buffer;
 	g->resync = resync;
+	g->connectors = connectors;
 	g->mode = -1;
 	g->format = -1;
 	vdisp_init(&g->disp);

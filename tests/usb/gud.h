@@ -107,6 +107,8 @@ struct gud_emu {
 	 * so that a short transfer is a protocol error.
 	 */
 	bool resync;
+	/* connected DisplayPort connectors, all alike; 0: one */
+	unsigned int connectors;
 
 	/* Device state, protected by disp.lock. */
 	uint8_t status;				/* for GET_STATUS */
