@@ -9,7 +9,7 @@
 #   make guest-test [TESTS="a"] guest tests (default: tests/guest/tests)
 #   make lint                   checkpatch --strict and kernel-doc gate
 #   make bench                  benchmark in the guest: tables + plot in build/out
-#   make assemble               build/linux = base + patches + overlay
+#   make assemble               build/linux = base + patches
 
 SHELL := /bin/bash
 S := scripts

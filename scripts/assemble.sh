@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Assemble build/linux = pristine base + patches/series (quilt) + overlay.
+# Assemble build/linux = pristine base + patches/series (quilt).
 #
 # Runs on every make and is cheap when nothing changed. Files are only
 # rewritten when their content changes, so kbuild rebuilds incrementally:
@@ -8,18 +8,15 @@
 #    the series file changed; afterwards every file whose content differs from
 #    before is touched, including files whose patch went away, which quilt
 #    would otherwise restore with their old mtime;
-#  - overlay files (drivers/, include/, Documentation/ of the repository) are
-#    copied when they differ; an overlay file that was removed is deleted;
-#  - a file edited by hand that neither a patch nor the overlay owns is
-#    restored from the base, with a warning.
-# An overlay file must be new: changing an upstream file is a patch's job.
+#  - a file edited by hand that no patch owns is restored from the base, with
+#    a warning.
+# New files, like changes, live in the patches.
 #
 # VL_SRC=DIR VL_SERIES_UPTO=NNNN assembles DIR with the series up to and
 # including patch NNNN only (make bench builds 6.12's drivers that way).
 . "$(dirname "$0")/lib.sh"
 
 BASE=$BUILD/base
-OVERLAY_DIRS=(drivers include Documentation)
 quilt() { command quilt --quiltrc "$TOP/scripts/quiltrc" "$@"; }
 
 [ -f "$BASE/.stamp" ] || die "no base tree; run scripts/fetch-base.sh"
@@ -30,7 +27,6 @@ if [ ! -f "$SRC/.vl-base" ] || ! cmp -s "$BASE/.stamp" "$SRC/.vl-base"; then
 	cp -a "$BASE" "$SRC.tmp"
 	rm -f "$SRC.tmp/.stamp"
 	ln -s "$TOP/patches" "$SRC.tmp/patches"
-	: > "$SRC.tmp/.vl-overlay"
 	mv "$SRC.tmp" "$SRC"
 	cp "$BASE/.stamp" "$SRC/.vl-base"
 fi
@@ -87,33 +83,16 @@ if [ "$want" != "$have" ]; then
 	echo "$want" > .vl-patches
 fi
 
-# --- overlay -------------------------------------------------------------
-cur=$(cd "$TOP" && for d in "${OVERLAY_DIRS[@]}"; do
-	[ -d "$d" ] && find "$d" -type f ! -name '*~' ! -name '.*.swp'
-      done | sort || true)
-for f in $cur; do
-	if [ -e "$BASE/$f" ]; then
-		die "overlay file $f exists upstream; change it with a patch"
-	fi
-	cmp -s "$TOP/$f" "$f" && continue
-	mkdir -p "$(dirname "$f")"
-	cp "$TOP/$f" "$f"
-done
-comm -23 .vl-overlay <(echo "$cur" | sed '/^$/d') | while read -r f; do
-	rm -f "$f"
-done
-echo "$cur" | sed '/^$/d' > .vl-overlay
-
 # --- stray edits -----------------------------------------------------------
-# A file changed in build/linux by hand, outside quilt and the overlay,
-# would be built silently. Restore it from the base, loudly.
+# A file changed in build/linux by hand, outside quilt, would be built
+# silently. Restore it from the base, loudly.
 known=$( { [ -d .pc ] && find .pc -mindepth 2 -type f ! -name '.*' |
-		cut -d/ -f3-; cat .vl-overlay; } | sort -u)
+		cut -d/ -f3-; } | sort -u)
 find . \( -path ./.pc -o -path ./patches \) -prune -o -type f -newer .vl-base \
 	! -name '.vl-*' ! -name '.checkpatch-camelcase.*' -print | sed 's|^\./||' | sort |
 	comm -23 - <(echo "$known") | while read -r f; do
 	if [ ! -e "$BASE/$f" ]; then
-		echo "warning: $SRC/$f is not upstream, in a patch or in the overlay" >&2
+		echo "warning: $SRC/$f is neither upstream nor in a patch" >&2
 	elif ! cmp -s "$BASE/$f" "$f"; then
 		echo "warning: $SRC/$f was edited outside quilt; restoring it" >&2
 		cp "$BASE/$f" "$f"

@@ -13,7 +13,7 @@ CACHE=${VMAPLOCAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/drm-vmap-local}
 BASE_PKG=linux-source-6.12
 BASE_VERSION=6.12.117-1~deb12u1
 
-# assembled tree: base + patches + overlay; VL_SRC names another one, e.g.
+# assembled tree: base + patches; VL_SRC names another one, e.g.
 # with VL_SERIES_UPTO (assemble.sh) for a kernel without the later patches
 SRC=${VL_SRC:-$BUILD/linux}
 JOBS=${JOBS:-$(nproc)}

@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Kernel style gate: checkpatch --strict on every patch of the series and
-# every overlay C file/header, and kernel-doc -Wall on the overlay files.
-# (Upstream files a patch touches keep their own, older warnings; the
-# patches are checked as diffs.) Prints one line per finding; exit 1 if any.
+# Kernel style gate: checkpatch --strict on every patch of the series, and
+# checkpatch --strict -f and kernel-doc -Wall on every C file and header that
+# a patch creates. (Upstream files a patch touches keep their own, older
+# warnings; the patches are checked as diffs.) Prints one line per finding; exit 1 if any.
 . "$(dirname "$0")/lib.sh"
 trap 'echo "lint: internal error at line $LINENO" >&2' ERR
 
@@ -21,16 +21,19 @@ for p in $(grep -v '^\s*#' "$TOP/patches/series"); do
 		bad=1
 	fi
 done
-files=$(cd "$TOP" && for d in drivers include; do
-		if [ -d "$d" ]; then find "$d" -name '*.[ch]'; fi
-	 done | sort)
+# the files the series creates, as the assembled tree has them
+files=$(for p in $(grep -v '^\s*#' "$TOP/patches/series"); do
+		awk '/^--- \/dev\/null/ { new = 1; next }
+		     /^\+\+\+ / { if (new) print substr($2, 3); new = 0 }' \
+			"$TOP/patches/$p"
+	done | grep '\.[ch]$' | sort -u)
 for f in $files; do
-	if ! out=$(scripts/checkpatch.pl --strict -q -f --no-tree "$TOP/$f"); then
+	if ! out=$(scripts/checkpatch.pl --strict -q -f --no-tree "$f"); then
 		echo "$out"
 		echo "lint: checkpatch: $f"
 		bad=1
 	fi
-	out=$(scripts/kernel-doc -none -Wall "$TOP/$f" 2>&1)
+	out=$(scripts/kernel-doc -none -Wall "$f" 2>&1)
 	if [ -n "$out" ]; then
 		echo "$out"
 		echo "lint: kernel-doc: $f"
