@@ -10,12 +10,14 @@
 #   make lint                   checkpatch --strict and kernel-doc gate
 #   make bench                  benchmark in the guest: tables + plot in build/out
 #   make assemble               build/linux = base + patches
+#   make series                 the series as sent: git repo + format-patch
+#   make bisect-check           build and checkpatch each step of the series
 
 SHELL := /bin/bash
 S := scripts
 
 .PHONY: all run check deps base assemble kunit guest-kernel guest-test lint \
-	bench clean distclean
+	bench series bisect-check clean distclean
 
 all: check
 
@@ -39,6 +41,10 @@ lint: assemble
 	@$(S)/lint.sh
 bench:
 	@$(S)/bench.sh
+series: base
+	@$(S)/series.sh
+bisect-check: series
+	@$(S)/bisect-check.sh
 check:
 	@$(S)/check.sh
 

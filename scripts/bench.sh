@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # make bench: build a guest kernel without the debug set (build/guest-bench),
 # run tests/guest/bench.c in it, then count the wire bytes again on 6.12's
-# udl and gud (build/linux-6.12: the series up to patch 0014, in
+# udl and gud (build/linux-6.12: 6.12 with the stock fixes that head patches/series, up to 0029, in
 # build/guest-bench-6.12), print the tables and plot the cost against
 # damage area for both paths into build/out/bench-area.png. The tables also
 # go to build/out/bench.txt, the raw figures to build/out/bench.csv and
@@ -26,8 +26,9 @@ tables=$(sed -n '/^=== TEST bench$/,/^=== RESULT bench /p' \
 	grep -v '^===\|^\[ *[0-9.]*\]\|^using ')
 
 # Wire bytes before the conversion: 6.12's udl and gud, i.e. the series
-# up to patch 0014 only, in a tree and a kernel of their own.
-VL_SRC=$BUILD/linux-6.12 VL_SERIES_UPTO=0014 GUEST_OUT=$BUILD/guest-bench-6.12 \
+# up to its last fix of a stock bug (0029) only, in a tree and a kernel of
+# their own.
+VL_SRC=$BUILD/linux-6.12 VL_SERIES_UPTO=0029 GUEST_OUT=$BUILD/guest-bench-6.12 \
 	GUEST_FRAGS=guest "$TOP/scripts/guest-build.sh"
 GUEST_OUT=$BUILD/guest-bench-6.12 VL_BENCH=wire,6.12 \
 	TEST_TIMEOUT=${TEST_TIMEOUT:-1200} "$TOP/scripts/guest-run.sh" bench ||
