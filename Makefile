@@ -12,12 +12,13 @@
 #   make assemble               build/linux = base + patches
 #   make series                 the series as sent: git repo + format-patch
 #   make bisect-check           build and checkpatch each step of the series
+#   make htmldocs               the kernel's GPU book, warnings of new files
 
 SHELL := /bin/bash
 S := scripts
 
 .PHONY: all run check deps base assemble kunit guest-kernel guest-test lint \
-	bench series bisect-check clean distclean
+	bench series bisect-check htmldocs clean distclean
 
 all: check
 
@@ -45,6 +46,8 @@ series: base
 	@$(S)/series.sh
 bisect-check: series
 	@$(S)/bisect-check.sh
+htmldocs: base
+	@$(S)/htmldocs.sh
 check:
 	@$(S)/check.sh
 

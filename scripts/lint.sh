@@ -40,5 +40,24 @@ for f in $files; do
 		bad=1
 	fi
 done
+# kernel-doc warnings that the series adds to the upstream files it changes
+# (their own, older warnings are not counted)
+changed=$(for p in $(grep -v '^\s*#' "$TOP/patches/series"); do
+		awk '/^--- \/dev\/null/ { new = 1; next }
+		     /^\+\+\+ / { if (!new) print substr($2, 3); new = 0 }' \
+			"$TOP/patches/$p"
+	done | grep '\.[ch]$' | sort -u)
+strip() { sed -E 's/:[0-9]+:/:/' | sort -u; }
+for f in $changed; do
+	[ -f "$BUILD/base/$f" ] && [ -f "$f" ] || continue
+	new=$(comm -13 <(scripts/kernel-doc -none -Wall "$BUILD/base/$f" 2>&1 |
+			 sed "s|$BUILD/base/||" | strip) \
+		       <(scripts/kernel-doc -none -Wall "$f" 2>&1 | strip))
+	if [ -n "$new" ]; then
+		echo "$new"
+		echo "lint: kernel-doc: $f (new warnings)"
+		bad=1
+	fi
+done
 [ $bad -eq 0 ] && echo "lint: clean ($(grep -vc '^\s*#' "$TOP/patches/series") patches, $(echo "$files" | wc -w) files)"
 exit $bad
