@@ -14,6 +14,13 @@ for p in $(grep -v '^\s*#' "$TOP/patches/series"); do
 	# as a source file, not as a patch.
 	# The base is a source package, not a git tree, so checkpatch cannot
 	# look up the commits that Fixes: tags name (UNKNOWN_COMMIT_ID).
+	# the message ends at a "---" line, before the diff (git am and make
+	# series rely on it)
+	if ! awk '/^Signed-off-by:/ { s = 1; next }
+		  s { exit $0 == "---" ? 0 : 1 }' "$TOP/patches/$p"; then
+		echo "lint: $p: no \"---\" line between the message and the diff"
+		bad=1
+	fi
 	if ! out=$(scripts/checkpatch.pl --strict -q \
 			--ignore UNKNOWN_COMMIT_ID - < "$TOP/patches/$p"); then
 		echo "$out"

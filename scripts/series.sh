@@ -78,6 +78,10 @@ for p in "${series[@]}"; do
 	body=$(awk 'seen && /^---$/ { exit } seen { print } /^Subject:/ { seen = 1 }' "$f" |
 	       grep -vF "Signed-off-by: $PLACEHOLDER" |
 	       sed -e :a -e '/^\n*$/{$d;N;ba' -e '}')
+	# a message that runs into the diff (no "---" line before it)
+	if echo "$body" | grep -qE '^(--- |\+\+\+ |diff --git |@@ )'; then
+		die "$p: the message runs into the diff; end it with a --- line"
+	fi
 	if ! g apply --index -p1 --whitespace=error-all "$f" 2>"$OUT/apply.err"; then
 		cat "$OUT/apply.err" >&2
 		die "$p does not apply"
