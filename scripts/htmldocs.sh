@@ -11,6 +11,21 @@
 "$TOP/scripts/assemble.sh"
 OUT=$BUILD/htmldocs
 mkdir -p "$OUT"
+series=$(grep -v '^\s*#' "$TOP/patches/series")
+files() {	# files() new|changed: what the patches create or change
+	for p in $series; do
+		awk -v want="$1" '/^--- \/dev\/null/ { new = 1; next }
+			/^\+\+\+ / { f = substr($2, 3)
+				     if ((want == "new") == (new == 1)) print f
+				     new = 0 }' "$TOP/patches/$p"
+	done | sort -u
+}
+# Sphinx re-reads only the pages whose sources changed, and warns only
+# about those: touch every page that pulls in kernel-doc from a file the
+# series creates or changes, so that a rerun reports their warnings too.
+for f in $(files new) $(files changed); do
+	grep -rlF --include='*.rst' "kernel-doc:: $f" "$SRC/Documentation" || true
+done | sort -u | xargs -r touch
 msg "building the GPU documentation in $OUT (make htmldocs SPHINXDIRS=gpu)"
 # Debian's python3 and sphinx-build, not another python3 first in PATH
 if ! PATH=/usr/bin:$PATH make -C "$SRC" O="$OUT" SPHINXDIRS=gpu htmldocs \
@@ -27,15 +42,6 @@ fi
 		ls .pc/*/"$f" >/dev/null 2>&1 || rm -f "$f"
 done)
 
-series=$(grep -v '^\s*#' "$TOP/patches/series")
-files() {	# files() new|changed: what the patches create or change
-	for p in $series; do
-		awk -v want="$1" '/^--- \/dev\/null/ { new = 1; next }
-			/^\+\+\+ / { f = substr($2, 3)
-				     if ((want == "new") == (new == 1)) print f
-				     new = 0 }' "$TOP/patches/$p"
-	done | sort -u
-}
 warn() { grep -E 'WARNING|ERROR|warning:|error:' "$OUT/build.log" | grep -F "$1" || true; }
 bad=0
 for f in $(files new); do
@@ -52,6 +58,6 @@ for f in $(comm -23 <(files changed) <(files new)); do
 	changed=$((changed + $(echo "$w" | wc -l)))
 done
 total=$(grep -cE 'WARNING|ERROR|warning:|error:' "$OUT/build.log" || true)
-echo "htmldocs: $total warnings in the GPU book; $([ $bad -eq 0 ] && echo none ||
+echo "htmldocs: $total warnings in this build (Sphinx re-reads only the pages whose sources changed); $([ $bad -eq 0 ] && echo none ||
 	echo some) from files the series creates; $changed in upstream files it changes"
 [ $bad -eq 0 ]
