@@ -82,8 +82,8 @@ for i in $(seq 0 "$n"); do
 		log=$B/step-$i-$what.log
 		ws=$(date +%s)
 		if build "$what" "$log"; then
-			w=$(grep -E "^(\.\./)*[^ ]*$ours[^ ]*:[0-9]+:[0-9]+: warning:" \
-				"$log" | sort -u | wc -l)
+			w=$( { grep -E "^(\.\./)*[^ ]*$ours[^ ]*:[0-9]+:[0-9]+: warning:" \
+				"$log" || true; } | sort -u | wc -l)
 			if [ "$w" -eq 0 ]; then
 				res+=("$what ok ($(( $(date +%s) - ws )) s)")
 			else
