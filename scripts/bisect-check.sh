@@ -63,7 +63,10 @@ for i in $(seq 0 "$n"); do
 		name="base ($(git -C "$WT" log -1 --format=%s))"
 	else
 		p=${patches[$((i - 1))]}
-		name=$(sed -n 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] //p' "$p")
+		# the Subject: header, unfolded
+		name=$(awk '/^Subject: / { s = $0; getline
+				while (/^ /) { s = s $0; getline } print s; exit }' "$p" |
+		       sed 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] //')
 		if ! git -C "$WT" am -q --whitespace=error-all "$p" > "$B/am.log" 2>&1; then
 			printf 'step %2d/%d %s: git am FAILED\n' "$i" "$n" "$name"
 			sed 's/^/    /' "$B/am.log"
