@@ -124,6 +124,30 @@ out:
 }
 
 /* The device's buffer is @max_buffer bytes; @rgb565: that format fits. */
+/*
+ * Start the emulated device and wait for its card: the card's fd, or
+ * -KMS_EXIT_SKIP if the device cannot start, or -1 if no card appears.
+ */
+static int plug(struct gud_emu *g)
+{
+	long deadline;
+	int fd;
+
+	if (gud_emu_start(g, UDC)) {
+		printf("cannot start the emulated device\n");
+		return -KMS_EXIT_SKIP;
+	}
+	deadline = now_ms() + PROBE_MS;
+	while ((fd = kms_find_driver("gud")) < 0 && now_ms() < deadline &&
+	       !vusb_failed(&g->usb))
+		usleep(200 * 1000);
+	if (fd < 0) {
+		printf("no gud card within %d ms\n", PROBE_MS);
+		return -1;
+	}
+	return fd;
+}
+
 static int bufsize(struct gud_emu *g, uint32_t max_buffer, bool rgb565)
 {
 	uint32_t conn_id, crtc_id;
@@ -133,18 +157,11 @@ static int bufsize(struct gud_emu *g, uint32_t max_buffer, bool rgb565)
 	int fd, ret = -1;
 
 	g->max_buffer = max_buffer;
-	if (gud_emu_start(g, UDC)) {
-		printf("cannot start the emulated device\n");
+	fd = plug(g);
+	if (fd == -KMS_EXIT_SKIP)
 		return KMS_EXIT_SKIP;
-	}
-	deadline = now_ms() + PROBE_MS;
-	while ((fd = kms_find_driver("gud")) < 0 && now_ms() < deadline &&
-	       !vusb_failed(&g->usb))
-		usleep(200 * 1000);
-	if (fd < 0) {
-		printf("no gud card within %d ms\n", PROBE_MS);
+	if (fd < 0)
 		goto stop;
-	}
 	/* fbdev's setup runs at probe; let it settle before the modeset. */
 	usleep(SETTLE_MS * 1000);
 	if (find_output(fd, &conn_id, &crtc_id, &mode) ||
@@ -198,22 +215,14 @@ static int connectors(struct gud_emu *g)
 	uint32_t conn_id, crtc_id;
 	drmModeModeInfo mode;
 	drmModeResPtr res;
-	long deadline;
 	int fd, ret = -1;
 
 	g->connectors = 32;
-	if (gud_emu_start(g, UDC)) {
-		printf("cannot start the emulated device\n");
+	fd = plug(g);
+	if (fd == -KMS_EXIT_SKIP)
 		return KMS_EXIT_SKIP;
-	}
-	deadline = now_ms() + PROBE_MS;
-	while ((fd = kms_find_driver("gud")) < 0 && now_ms() < deadline &&
-	       !vusb_failed(&g->usb))
-		usleep(200 * 1000);
-	if (fd < 0) {
-		printf("no gud card within %d ms\n", PROBE_MS);
+	if (fd < 0)
 		goto stop;
-	}
 	usleep(SETTLE_MS * 1000);
 	res = drmModeGetResources(fd);
 	printf("%d connectors, %d CRTCs\n", res ? res->count_connectors : -1,
