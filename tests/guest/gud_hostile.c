@@ -23,11 +23,28 @@
  *                        (hung tasks, stack depot warnings). With patch
  *                        0031 the driver uses 8 of them, the probe is
  *                        quick and a modeset on the first one works.
+ *
+ * The descriptor, EDID and control variants (enum gud_emu_hostile in
+ * tests/usb/gud.h) run through one scenario, show(): plug, then either
+ * the driver refuses the device (no card once the device has seen no
+ * request for a while) or it binds, and then the connector's state and
+ * mode count are recorded and a modeset with a drawn dumb buffer must
+ * fail with the variant's errno, or succeed and reach the device
+ * pixel-exact. Each variant's table row says what 6.12's gud does, which
+ * is what this test expects.
+ *
+ *   gud_hostile_stall    the device stops reading its bulk endpoint while
+ *                        the client keeps sending DIRTYFB: every ioctl
+ *                        must return within GUD_STALL_IOCTL_MS (gud's
+ *                        bulk transfers time out after 3 s), and an
+ *                        unplug during the stall must remove the card;
+ *                        a fresh plug then shows an exact frame.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +57,12 @@
 #define UDC		"dummy_udc.0"
 #define PROBE_MS	20000
 #define SETTLE_MS	3000	/* for fbcon's first update to run */
+#define QUIET_MS	2000	/* no request for this long: probe is over */
+/* A connector probe takes tens of ms; a control timeout takes 5000. */
+#define PROBE_SLOW_MS	2500
+#define FRAME_MS	10000
+#define GUD_STALL_MS	10000	/* DIRTYFB for this long while stalled */
+#define GUD_STALL_IOCTL_MS 7000	/* two bulk timeouts and some */
 
 static long now_ms(void)
 {
@@ -243,6 +266,361 @@ stop:
 	return ret ? KMS_EXIT_FAIL : KMS_EXIT_PASS;
 }
 
+/* --- descriptor, EDID and control variants ----------------------------- */
+
+#define CONNECTED	DRM_MODE_CONNECTED
+#define UNKNOWN		DRM_MODE_UNKNOWNCONNECTION
+
+struct variant {
+	const char *name;
+	int hostile;
+	bool binds;		/* the driver creates a card */
+	int connection;		/* DRM_MODE_CONNECTED, ... */
+	int min_modes;		/* at least this many modes */
+	int max_modes;		/* at most (0: no limit) */
+	int err;		/* the modeset's errno; 0: it succeeds */
+};
+
+static const struct variant variants[] = {
+	/* drm_edid refuses the block; the device's mode list serves. */
+	{ "gud_hostile_edid_checksum", GUD_HOSTILE_EDID_CHECKSUM, true, CONNECTED,
+	  GUD_EMU_NUM_MODES, 0, 0 },
+	/* "Invalid EDID size"; the device's mode list serves. */
+	{ "gud_hostile_edid_truncated", GUD_HOSTILE_EDID_TRUNCATED, true, CONNECTED,
+	  GUD_EMU_NUM_MODES, 0, 0 },
+	/*
+	 * Block 16, past the 2048 bytes sent, fails to read: drm_edid
+	 * drops the whole EDID and the device's mode list serves.
+	 */
+	{ "gud_hostile_edid_oversized", GUD_HOSTILE_EDID_OVERSIZED, true, CONNECTED,
+	  GUD_EMU_NUM_MODES, 0, 0 },
+	/* gud_get_display_descriptor(): -EINVAL, probe -ENODEV. */
+	{ "gud_hostile_sizes_zero", GUD_HOSTILE_SIZES_ZERO, false, 0, 0, 0, 0 },
+	/* The buffer size computed from them is capped at 64 MiB. */
+	{ "gud_hostile_sizes_huge", GUD_HOSTILE_SIZES_HUGE, true, CONNECTED,
+	  GUD_EMU_NUM_MODES, 0, 0 },
+	/* "No supported pixel formats found", probe -EINVAL. */
+	{ "gud_hostile_no_formats", GUD_HOSTILE_NO_FORMATS, false, 0, 0, 0, 0 },
+	{ "gud_hostile_unknown_formats", GUD_HOSTILE_UNKNOWN_FORMATS, false, 0,
+	  0, 0, 0 },
+	/* "Failed to get connectors (error=-5)". */
+	{ "gud_hostile_no_connectors", GUD_HOSTILE_NO_CONNECTORS, false, 0,
+	  0, 0, 0 },
+	/* GUD_CONNECTOR_MAX_NUM_MODES (128) are asked for and kept. */
+	{ "gud_hostile_many_modes", GUD_HOSTILE_MANY_MODES, true, CONNECTED,
+	  128, 128, 0 },
+	/*
+	 * The status read fails (-EIO): the status is unknown, and the
+	 * modes are still probed and usable.
+	 */
+	{ "gud_hostile_short_status", GUD_HOSTILE_SHORT_STATUS, true, UNKNOWN,
+	  GUD_EMU_NUM_MODES, 0, 0 },
+	/* Status ERROR (-EREMOTEIO) from the state check fails the commit. */
+	{ "gud_hostile_check_error", GUD_HOSTILE_CHECK_ERROR, true, CONNECTED,
+	  GUD_EMU_NUM_MODES, 0, EREMOTEIO },
+};
+
+/* Wait until the device has been quiet for QUIET_MS (probe over). */
+static void wait_quiet(struct gud_emu *g)
+{
+	unsigned long last = ~0ul, n;
+	long deadline = now_ms() + PROBE_MS, quiet = now_ms() + QUIET_MS;
+
+	while (now_ms() < deadline && now_ms() < quiet) {
+		pthread_mutex_lock(&g->usb.lock);
+		n = g->usb.ctrl_requests;
+		pthread_mutex_unlock(&g->usb.lock);
+		if (n != last)
+			quiet = now_ms() + QUIET_MS;
+		last = n;
+		usleep(100 * 1000);
+	}
+}
+
+static void draw(uint32_t *map, unsigned int w, unsigned int h,
+		 unsigned int pitch, unsigned int seed)
+{
+	unsigned int x, y;
+
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++)
+			map[y * (pitch / 4) + x] = (x * 7 + y * 13 + seed * 0x10101) & 0xffffff;
+}
+
+/* Does the device show the @w x @h image of @seed, within FRAME_MS? */
+static bool shows(struct gud_emu *g, unsigned int w, unsigned int h,
+		  unsigned int seed)
+{
+	long deadline = now_ms() + FRAME_MS;
+	unsigned long frames = 0;
+	uint32_t *want, *got;
+	unsigned int gw, gh;
+	bool ok = false;
+
+	want = malloc((size_t)w * h * 4);
+	if (!want)
+		return false;
+	draw(want, w, h, w * 4, seed);
+	while (!ok && now_ms() < deadline) {
+		long f = vdisp_wait(&g->disp, frames, 500);
+
+		if (f == -EPROTO)
+			break;
+		if (f > 0)
+			frames = f;
+		got = vdisp_snapshot(&g->disp, &gw, &gh);
+		ok = got && gw == w && gh == h &&
+		     !memcmp(got, want, (size_t)w * h * 4);
+		free(got);
+	}
+	free(want);
+	return ok;
+}
+
+/*
+ * A modeset of @mode with a drawn XRGB8888 dumb buffer: fails with @err,
+ * or (@err 0) succeeds and the device shows the image.
+ */
+static int show_mode(struct gud_emu *g, int fd, uint32_t conn_id,
+		     uint32_t crtc_id, drmModeModeInfo *mode, int err,
+		     unsigned int seed)
+{
+	uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
+	struct kms_dumb buf;
+	uint32_t fb = 0;
+	int ret = -1, rc;
+
+	if (kms_dumb_create(fd, mode->hdisplay, mode->vdisplay, 32, &buf) ||
+	    kms_dumb_map(&buf))
+		return -1;
+	draw(buf.map, mode->hdisplay, mode->vdisplay, buf.pitch, seed);
+	handles[0] = buf.handle;
+	pitches[0] = buf.pitch;
+	if (drmModeAddFB2(fd, mode->hdisplay, mode->vdisplay,
+			  DRM_FORMAT_XRGB8888, handles, pitches, offsets, &fb, 0)) {
+		printf("ADDFB2 failed: %s\n", strerror(errno));
+		goto out;
+	}
+	rc = drmModeSetCrtc(fd, crtc_id, fb, 0, 0, &conn_id, 1, mode);
+	rc = rc ? errno : 0;
+	printf("SETCRTC %ux%u: %s\n", mode->hdisplay, mode->vdisplay,
+	       rc ? strerror(rc) : "ok");
+	if (rc != err) {
+		printf("expected %s\n", err ? strerror(err) : "success");
+		goto out;
+	}
+	if (!err && !shows(g, mode->hdisplay, mode->vdisplay, seed)) {
+		printf("the device did not show the frame within %d ms\n",
+		       FRAME_MS);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fb)
+		drmModeRmFB(fd, fb);
+	kms_dumb_destroy(&buf);
+	return ret;
+}
+
+static int show(struct gud_emu *g, const struct variant *v)
+{
+	drmModeConnectorPtr conn = NULL;
+	drmModeResPtr res = NULL;
+	drmModeModeInfo mode;
+	long t0 = now_ms();
+	int fd, i, ret = -1;
+
+	g->hostile = v->hostile;
+	if (gud_emu_start(g, UDC)) {
+		printf("cannot start the emulated device\n");
+		return KMS_EXIT_SKIP;
+	}
+	if (!v->binds) {
+		wait_quiet(g);
+		fd = kms_find_driver("gud");
+		printf("probe over after %ld ms: %s\n", now_ms() - t0,
+		       fd < 0 ? "no card, the driver refused the device" :
+		       "a card");
+		if (fd >= 0)
+			close(fd);
+		else
+			ret = 0;
+		goto stop;
+	}
+	while ((fd = kms_find_driver("gud")) < 0 && now_ms() < t0 + PROBE_MS &&
+	       !vusb_failed(&g->usb))
+		usleep(100 * 1000);
+	if (fd < 0) {
+		printf("no gud card within %d ms\n", PROBE_MS);
+		goto stop;
+	}
+	printf("card after %ld ms\n", now_ms() - t0);
+	usleep(SETTLE_MS * 1000);
+	res = drmModeGetResources(fd);
+	if (!res || res->count_connectors < 1 || res->count_crtcs < 1) {
+		printf("no connector or CRTC\n");
+		goto close;
+	}
+	t0 = now_ms();
+	conn = drmModeGetConnector(fd, res->connectors[0]);
+	if (!conn) {
+		printf("GETCONNECTOR failed: %s\n", strerror(errno));
+		goto close;
+	}
+	printf("connector: %s, %d modes (probe %ld ms)\n",
+	       conn->connection == DRM_MODE_CONNECTED ? "connected" :
+	       conn->connection == DRM_MODE_DISCONNECTED ? "disconnected" :
+	       "unknown", conn->count_modes, now_ms() - t0);
+	/* The first probe may wait for fbdev's; time one of our own. */
+	drmModeFreeConnector(conn);
+	t0 = now_ms();
+	conn = drmModeGetConnector(fd, res->connectors[0]);
+	if (!conn) {
+		printf("GETCONNECTOR failed: %s\n", strerror(errno));
+		goto close;
+	}
+	t0 = now_ms() - t0;
+	printf("probed again: %d modes in %ld ms\n", conn->count_modes, t0);
+	if (t0 > PROBE_SLOW_MS) {
+		printf("a probe of more than %d ms: a control request timed out?\n",
+		       PROBE_SLOW_MS);
+		goto close;
+	}
+	if ((int)conn->connection != v->connection) {
+		printf("expected %s\n", v->connection == CONNECTED ?
+		       "connected" : "unknown");
+		goto close;
+	}
+	if (conn->count_modes < v->min_modes ||
+	    (v->max_modes && conn->count_modes > v->max_modes)) {
+		printf("expected %d to %d modes\n", v->min_modes, v->max_modes);
+		goto close;
+	}
+	mode = conn->modes[0];
+	for (i = 0; i < conn->count_modes; i++)
+		if (conn->modes[i].type & DRM_MODE_TYPE_PREFERRED)
+			mode = conn->modes[i];
+	ret = show_mode(g, fd, conn->connector_id, res->crtcs[0], &mode,
+			v->err, 1);
+close:
+	drmModeFreeConnector(conn);
+	drmModeFreeResources(res);
+	close(fd);
+stop:
+	gud_emu_stats(g);
+	gud_emu_stop(g);
+	if (vusb_failed(&g->usb)) {
+		printf("the device recorded an error\n");
+		ret = -1;
+	}
+	return ret ? KMS_EXIT_FAIL : KMS_EXIT_PASS;
+}
+
+/* --- a device that stops reading its bulk endpoint ---------------------- */
+
+static int stall(struct gud_emu *g)
+{
+	uint32_t conn_id, crtc_id;
+	drmModeModeInfo mode;
+	drmModeClip clip;
+	long t0, t, worst = 0, deadline;
+	unsigned long calls = 0, errors = 0;
+	int fd, ret = -1, rc;
+	struct kms_dumb buf;
+	uint32_t fb = 0;
+
+	fd = plug(g);
+	if (fd == -KMS_EXIT_SKIP)
+		return KMS_EXIT_SKIP;
+	if (fd < 0)
+		goto stop;
+	usleep(SETTLE_MS * 1000);
+	if (find_output(fd, &conn_id, &crtc_id, &mode) ||
+	    kms_dumb_create(fd, mode.hdisplay, mode.vdisplay, 32, &buf))
+		goto close;
+	if (kms_dumb_map(&buf) ||
+	    kms_add_fb_xrgb(fd, mode.hdisplay, mode.vdisplay, buf.handle,
+			    buf.pitch, &fb))
+		goto destroy;
+	draw(buf.map, mode.hdisplay, mode.vdisplay, buf.pitch, 2);
+	if (drmModeSetCrtc(fd, crtc_id, fb, 0, 0, &conn_id, 1, &mode) ||
+	    !shows(g, mode.hdisplay, mode.vdisplay, 2)) {
+		printf("the first frame did not arrive\n");
+		goto destroy;
+	}
+
+	pthread_mutex_lock(&g->disp.lock);
+	g->stall_bulk = true;
+	pthread_mutex_unlock(&g->disp.lock);
+	deadline = now_ms() + GUD_STALL_MS;
+	while (now_ms() < deadline) {
+		draw(buf.map, mode.hdisplay, mode.vdisplay, buf.pitch, 3 + calls);
+		clip = (drmModeClip){ 0, 0, mode.hdisplay, mode.vdisplay };
+		t0 = now_ms();
+		rc = drmModeDirtyFB(fd, fb, &clip, 1);
+		t = now_ms() - t0;
+		calls++;
+		if (rc)
+			errors++;
+		if (t > worst)
+			worst = t;
+	}
+	printf("stalled: %lu DIRTYFB calls in %d ms, %lu failed, the slowest took %ld ms\n",
+	       calls, GUD_STALL_MS, errors, worst);
+	if (worst > GUD_STALL_IOCTL_MS) {
+		printf("a DIRTYFB blocked for more than %d ms\n",
+		       GUD_STALL_IOCTL_MS);
+		goto destroy;
+	}
+	ret = 0;
+destroy:
+	if (fb)
+		drmModeRmFB(fd, fb);
+	kms_dumb_destroy(&buf);
+close:
+	close(fd);
+stop:
+	/* Unplug while stalled, then the card must go. */
+	t0 = now_ms();
+	gud_emu_stats(g);
+	gud_emu_stop(g);
+	while ((fd = kms_find_driver("gud")) >= 0 && now_ms() < t0 + PROBE_MS) {
+		close(fd);
+		usleep(100 * 1000);
+	}
+	printf("unplugged during the stall: card %s after %ld ms\n",
+	       fd < 0 ? "gone" : "still there", now_ms() - t0);
+	if (fd >= 0) {
+		close(fd);
+		ret = -1;
+	}
+	if (vusb_failed(&g->usb)) {
+		printf("the device recorded an error\n");
+		ret = -1;
+	}
+	if (ret)
+		return KMS_EXIT_FAIL;
+
+	/* A fresh plug works again. */
+	g->stall_bulk = false;
+	fd = plug(g);
+	if (fd < 0)
+		return KMS_EXIT_FAIL;
+	usleep(SETTLE_MS * 1000);
+	ret = -1;
+	if (!find_output(fd, &conn_id, &crtc_id, &mode) &&
+	    !show_mode(g, fd, conn_id, crtc_id, &mode, 0, 4))
+		ret = 0;
+	close(fd);
+	gud_emu_stats(g);
+	gud_emu_stop(g);
+	if (vusb_failed(&g->usb)) {
+		printf("the device recorded an error\n");
+		ret = -1;
+	}
+	return ret ? KMS_EXIT_FAIL : KMS_EXIT_PASS;
+}
+
 int main(int argc, char **argv)
 {
 	static struct gud_emu g;
@@ -258,10 +636,22 @@ int main(int argc, char **argv)
 		ret = bufsize(&g, 640 * 2, true);
 	} else if (!strcmp(name, "gud_hostile_connectors")) {
 		ret = connectors(&g);
+	} else if (!strcmp(name, "gud_hostile_stall")) {
+		ret = stall(&g);
 	} else {
+		unsigned int i;
+
+		for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++)
+			if (!strcmp(name, variants[i].name))
+				break;
+		if (i < sizeof(variants) / sizeof(variants[0])) {
+			ret = show(&g, &variants[i]);
+			goto out;
+		}
 		printf("%s: unknown variant\n", name);
 		ret = KMS_EXIT_FAIL;
 	}
+out:
 	printf("%s: %s\n", name, ret == KMS_EXIT_PASS ? "PASS" : "FAIL");
 	return ret;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <lz4.h>
 
@@ -36,6 +37,7 @@
 #define ST_NOT_SUPPORTED		0x02
 #define ST_PROTOCOL_ERROR		0x03
 #define ST_INVALID			0x04
+#define ST_ERROR			0x05
 
 #define DESC_MAGIC			0x1d50614d
 #define DESC_FLAG_STATUS_ON_SET		0x01
@@ -62,6 +64,8 @@
 #define SET_BUFFER_LEN		25
 
 #define BULK_PACKET		512
+#define EDID_BLOCK		128
+#define EDID_MAX_LEN		2048	/* what the host asks for */
 
 struct emu_mode {
 	uint32_t clock;				/* kHz */
@@ -277,6 +281,12 @@ static void gud_bulk_out(struct vusb_dev *dev, int ep_index,
 	pthread_mutex_lock(&g->disp.lock);
 	feed_locked(g, data, len);
 	dev->eps[ep_index].read_size = next_read_locked(g);
+	/* A stalled device: no further EP_READ until released or unplugged. */
+	while (g->stall_bulk && !dev->stopping) {
+		pthread_mutex_unlock(&g->disp.lock);
+		usleep(10 * 1000);
+		pthread_mutex_lock(&g->disp.lock);
+	}
 	pthread_mutex_unlock(&g->disp.lock);
 }
 
@@ -458,6 +468,99 @@ static int state_commit(struct gud_emu *g)
 	return 0;
 }
 
+/*
+ * A 128-byte EDID 1.4 base block with one detailed timing (640x480), the
+ * checksum right unless @bad_sum, and @ext extension blocks announced.
+ */
+static void put_edid_block(uint8_t *p, unsigned int ext, bool bad_sum)
+{
+	static const uint8_t header[8] = { 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0 };
+	const struct emu_mode *m = &emu_modes[0];
+	unsigned int hb = m->h[3] - m->h[0], vb = m->v[3] - m->v[0];
+	unsigned int hso = m->h[1] - m->h[0], hsw = m->h[2] - m->h[1];
+	unsigned int vso = m->v[1] - m->v[0], vsw = m->v[2] - m->v[1];
+	uint8_t *d = p + 54, sum = 0;
+	int i;
+
+	memset(p, 0, EDID_BLOCK);
+	memcpy(p, header, sizeof(header));
+	p[8] = 0x59;		/* manufacturer "VUS" */
+	p[9] = 0xb3;
+	p[18] = 1;		/* version 1.4 */
+	p[19] = 4;
+	p[20] = 0xa5;		/* digital, 8 bits, DisplayPort */
+	p[24] = 0x06;		/* RGB 4:4:4, preferred timing native */
+	put16(d, m->clock / 10);
+	d[2] = m->h[0];
+	d[3] = hb;
+	d[4] = (m->h[0] >> 8) << 4 | hb >> 8;
+	d[5] = m->v[0];
+	d[6] = vb;
+	d[7] = (m->v[0] >> 8) << 4 | vb >> 8;
+	d[8] = hso;
+	d[9] = hsw;
+	d[10] = (vso & 0xf) << 4 | (vsw & 0xf);
+	d[11] = (hso >> 8) << 6 | (hsw >> 8) << 4 | (vso >> 4) << 2 | vsw >> 4;
+	d[17] = 0x18;		/* digital separate sync, both negative */
+	p[126] = ext;
+	for (i = 0; i < EDID_BLOCK - 1; i++)
+		sum += p[i];
+	p[127] = (uint8_t)(0x100 - sum) + (bad_sum ? 1 : 0);
+}
+
+/* GET_CONNECTOR_EDID: empty unless a hostile variant answers. */
+static int get_edid(struct gud_emu *g, uint8_t *buf, unsigned int len)
+{
+	unsigned int n;
+
+	switch (g->hostile) {
+	case GUD_HOSTILE_EDID_CHECKSUM:
+		if (len < EDID_BLOCK)
+			return 0;
+		put_edid_block(buf, 0, true);
+		return EDID_BLOCK;
+	case GUD_HOSTILE_EDID_TRUNCATED:
+		if (len < EDID_BLOCK)
+			return 0;
+		put_edid_block(buf, 0, false);
+		return 100;
+	case GUD_HOSTILE_EDID_OVERSIZED:
+		n = len < EDID_MAX_LEN ? len : EDID_MAX_LEN;
+		n -= n % EDID_BLOCK;
+		if (!n)
+			return 0;
+		/* Extension blocks of garbage, more announced than sent. */
+		memset(buf, 0x5a, n);
+		put_edid_block(buf, 255, false);
+		return n;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * GUD_HOSTILE_MANY_MODES: as many distinct modes as fit in @len, the
+ * offered ones first, then 640x480 timings with growing blanking.
+ */
+static int get_many_modes(uint8_t *buf, unsigned int len)
+{
+	unsigned int i, n = len / MODE_LEN;
+	struct emu_mode m;
+
+	for (i = 0; i < n; i++) {
+		if (i < GUD_EMU_NUM_MODES) {
+			m = emu_modes[i];
+		} else {
+			m = emu_modes[0];
+			m.flags &= ~MODE_FLAG_PREFERRED;
+			m.h[3] += 8 * i;
+			m.clock += 100 * i;
+		}
+		put_mode(buf + i * MODE_LEN, &m);
+	}
+	return n * MODE_LEN;
+}
+
 /* Returns the IN length, 0 for an accepted OUT request, -1 to stall. */
 static int control_locked(struct gud_emu *g, const struct usb_ctrlrequest *req,
 			  uint8_t *buf)
@@ -497,10 +600,28 @@ static int control_locked(struct gud_emu *g, const struct usb_ctrlrequest *req,
 		put32(buf + 18, emu_modes[GUD_EMU_NUM_MODES - 1].h[0]);
 		put32(buf + 22, emu_modes[0].v[0]);
 		put32(buf + 26, emu_modes[GUD_EMU_NUM_MODES - 1].v[0]);
+		if (g->hostile == GUD_HOSTILE_SIZES_ZERO) {
+			put32(buf + 14, 0);
+			put32(buf + 18, 0);
+			put32(buf + 22, 0);
+			put32(buf + 26, 0);
+		} else if (g->hostile == GUD_HOSTILE_SIZES_HUGE) {
+			put32(buf + 10, 0);
+			put32(buf + 18, 0xffffffff);
+			put32(buf + 26, 0xffffffff);
+		}
 		return DESC_LEN;
 	case REQ_GET_FORMATS:
 		if (!in)
 			break;
+		if (g->hostile == GUD_HOSTILE_NO_FORMATS)
+			return 0;
+		if (g->hostile == GUD_HOSTILE_UNKNOWN_FORMATS) {
+			n = len < 8 ? len : 8;
+			for (i = 0; i < n; i++)
+				buf[i] = 0xe0 + i;	/* no GUD format */
+			return n;
+		}
 		memcpy(buf, emu_formats, sizeof(emu_formats));
 		return sizeof(emu_formats);
 	case REQ_GET_PROPERTIES:
@@ -510,6 +631,8 @@ static int control_locked(struct gud_emu *g, const struct usb_ctrlrequest *req,
 	case REQ_GET_CONNECTORS:
 		if (!in)
 			break;
+		if (g->hostile == GUD_HOSTILE_NO_CONNECTORS)
+			return 0;
 		n = nconn;
 		if (nconn * CONNECTOR_DESC_LEN > len)
 			n = len / CONNECTOR_DESC_LEN;
@@ -519,18 +642,25 @@ static int control_locked(struct gud_emu *g, const struct usb_ctrlrequest *req,
 		}
 		return n * CONNECTOR_DESC_LEN;
 	case REQ_GET_CONNECTOR_PROPERTIES:
-	case REQ_GET_CONNECTOR_EDID:
 		if (!in || value >= nconn)
 			break;
 		return 0;
+	case REQ_GET_CONNECTOR_EDID:
+		if (!in || value >= nconn)
+			break;
+		return get_edid(g, buf, len);
 	case REQ_GET_CONNECTOR_STATUS:
 		if (!in || value >= nconn)
 			break;
+		if (g->hostile == GUD_HOSTILE_SHORT_STATUS)
+			return 0;
 		buf[0] = CONNECTOR_CONNECTED;
 		return 1;
 	case REQ_GET_CONNECTOR_MODES:
 		if (!in || value >= nconn)
 			break;
+		if (g->hostile == GUD_HOSTILE_MANY_MODES)
+			return get_many_modes(buf, len);
 		n = len / MODE_LEN;
 		if (n > GUD_EMU_NUM_MODES)
 			n = GUD_EMU_NUM_MODES;
@@ -555,6 +685,11 @@ static int control_locked(struct gud_emu *g, const struct usb_ctrlrequest *req,
 	case REQ_SET_STATE_CHECK:
 		if (in || len < STATE_LEN)
 			break;
+		if (g->hostile == GUD_HOSTILE_CHECK_ERROR) {
+			g->state_checks++;
+			g->status = ST_ERROR;
+			return 0;
+		}
 		g->status = state_check(g, buf, len);
 		return 0;
 	case REQ_SET_STATE_COMMIT:
@@ -602,6 +737,7 @@ int gud_emu_start(struct gud_emu *g, const char *udc)
 	uint32_t max_buffer = g->max_buffer;
 	unsigned int connectors = g->connectors;
 	bool resync = g->resync;
+	int hostile = g->hostile;
 	int ret;
 
 	memset(g, 0, sizeof(*g));
@@ -611,6 +747,7 @@ int gud_emu_start(struct gud_emu *g, const char *udc)
 	g->max_buffer = max_buffer;
 	g->resync = resync;
 	g->connectors = connectors;
+	g->hostile = hostile;
 	g->mode = -1;
 	g->format = -1;
 	vdisp_init(&g->disp);

@@ -84,6 +84,25 @@
 #define GUD_EMU_READ_MAX	(64u << 10)	/* largest bulk read */
 #define GUD_EMU_NUM_MODES	4
 
+/*
+ * Misbehaving devices for the hostile tests (@hostile).  Each answers one
+ * request as no real device should and otherwise works as above.
+ */
+enum gud_emu_hostile {
+	GUD_HOSTILE_NONE,
+	GUD_HOSTILE_EDID_CHECKSUM,	/* one EDID block, checksum wrong */
+	GUD_HOSTILE_EDID_TRUNCATED,	/* 100 bytes of an EDID block */
+	GUD_HOSTILE_EDID_OVERSIZED,	/* 2048 bytes; 255 extensions announced */
+	GUD_HOSTILE_SIZES_ZERO,		/* max width and height 0 */
+	GUD_HOSTILE_SIZES_HUGE,		/* max width/height 0xffffffff, no max buffer */
+	GUD_HOSTILE_NO_FORMATS,		/* GET_FORMATS: empty */
+	GUD_HOSTILE_UNKNOWN_FORMATS,	/* GET_FORMATS: only unknown codes */
+	GUD_HOSTILE_NO_CONNECTORS,	/* GET_CONNECTORS: empty */
+	GUD_HOSTILE_MANY_MODES,		/* as many modes as the host takes */
+	GUD_HOSTILE_SHORT_STATUS,	/* GET_CONNECTOR_STATUS: no data */
+	GUD_HOSTILE_CHECK_ERROR,	/* every STATE_CHECK fails: status ERROR */
+};
+
 struct gud_emu_buffer {
 	uint32_t x, y, width, height, length, compression, xfer_len;
 };
@@ -109,6 +128,14 @@ struct gud_emu {
 	bool resync;
 	/* connected DisplayPort connectors, all alike; 0: one */
 	unsigned int connectors;
+	/* a misbehaviour (enum gud_emu_hostile); 0: none */
+	int hostile;
+	/*
+	 * Set at run time (under disp.lock): the bulk reader stops reading
+	 * after the transfer it is handling, until this is cleared or the
+	 * device unplugs.  The host's bulk transfers then stall.
+	 */
+	bool stall_bulk;
 
 	/* Device state, protected by disp.lock. */
 	uint8_t status;				/* for GET_STATUS */

@@ -545,6 +545,13 @@ static void handle_control(struct vusb_dev *dev, struct ep0_io *e,
 	e->io.flags = 0;
 	if (in) {
 		e->io.length = (unsigned int)ret < len ? (unsigned int)ret : len;
+		/*
+		 * A shorter answer than asked for that is a whole number of
+		 * packets ends with a zero-length packet; without it the host
+		 * waits for more until its control timeout (USB 2.0, 5.5.3).
+		 */
+		if (e->io.length < len)
+			e->io.flags = USB_RAW_IO_FLAGS_ZERO;
 		ret = ioctl(dev->fd, USB_RAW_IOCTL_EP0_WRITE, &e->io);
 	} else {
 		e->io.length = 0;	/* status stage of a no-data request */
