@@ -78,6 +78,9 @@
  *                   probe and a connector probe must each end within
  *                   20 s, with the base block's modes, and the display
  *                   must work.
+ *   hostile_edid_short (udl) every EDID reply holds the status byte only:
+ *                   the connector is disconnected, with no EDID.  Needs
+ *                   slub_debug=P to fail on 6.12 (see the scenario).
  *   demo            (make run, not in the test list; arguments [OUTDIR
  *                   [NFRAMES]]) animates NFRAMES pattern frames on an
  *                   imported vgem buffer, checks each one exactly, writes
@@ -2499,6 +2502,13 @@ static int udl_start_edid_huge(void *e, const char *udc)
 	return udl_emu_start_opts(e, udc, &o);
 }
 
+static int udl_start_edid_short(void *e, const char *udc)
+{
+	const struct udl_emu_opts o = { .edid_short = true };
+
+	return udl_emu_start_opts(e, udc, &o);
+}
+
 static unsigned long edid_reads(struct disp *d)
 {
 	struct udl_emu *u = d->emu;
@@ -2683,6 +2693,48 @@ static int scen_hostile_edid(struct disp *d)
 	return ret;
 }
 
+/*
+ * Every EDID reply carries the status byte only: no EDID byte was read,
+ * so there is no EDID and no monitor. The driver must say disconnected
+ * and expose no EDID; 6.12 took a reply of one byte as a byte read and
+ * used the second byte of its uninitialized reply buffer instead (in this
+ * test's boot, slub_debug=P fills it with 0x6b: a garbage EDID, connected).
+ */
+static int hostile_edid_short_plug(struct disp *d)
+{
+	/* Fails at its connector check: the card is what matters here. */
+	disp_plug(d, &hostile_model, d->test);
+	return d->fd >= 0 ? 0 : KMS_EXIT_FAIL;
+}
+
+static int scen_hostile_edid_short(struct disp *d)
+{
+	long len;
+	int ret;
+
+	hostile_model = *d->m;
+	hostile_model.start = udl_start_edid_short;
+	ret = hostile_call(d, hostile_edid_short_plug, "plugging in");
+	if (ret)
+		return ret;
+	ret = hostile_call(d, hostile_get_connector, "a connector probe");
+	if (ret)
+		return ret;
+	printf("connector %s, %d modes\n",
+	       hostile_conn->connection == DRM_MODE_CONNECTED ? "connected" :
+	       hostile_conn->connection == DRM_MODE_DISCONNECTED ?
+	       "disconnected" : "unknown", hostile_conn->count_modes);
+	if (hostile_conn->connection != DRM_MODE_DISCONNECTED ||
+	    hostile_conn->count_modes)
+		ret = KMS_EXIT_FAIL;
+	drmModeFreeConnector(hostile_conn);
+	len = edid_blob_len(d);
+	printf("EDID property: %ld bytes\n", len);
+	if (len != 0)
+		ret = KMS_EXIT_FAIL;
+	return ret;
+}
+
 /* ---- demo --------------------------------------------------------------- */
 
 #define DEMO_DIR	"/out/frames"
@@ -2858,6 +2910,8 @@ static const struct scenario scenarios[] = {
 	  .own_plug = true },
 	{ .name = "hostile_edid", .run = scen_hostile_edid, .only = "udl",
 	  .own_plug = true },
+	{ .name = "hostile_edid_short", .run = scen_hostile_edid_short,
+	  .only = "udl", .own_plug = true },
 	{ .name = "demo", .run = scen_demo, .args = demo_args,
 	  .argspec = " [OUTDIR [NFRAMES]]" },
 	{ .name = NULL },

@@ -233,7 +233,7 @@ static int udl_control(struct vusb_dev *dev, const struct usb_ctrlrequest *req,
 		buf[0] = 0;
 		buf[1] = u->edid[off];
 		u->edid_reads++;
-		ret = 2;
+		ret = u->opts.edid_short ? 1 : 2;
 		if (u->opts.edid_delay_us) {
 			pthread_mutex_unlock(&u->disp.lock);
 			usleep(u->opts.edid_delay_us);

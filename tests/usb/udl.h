@@ -24,8 +24,8 @@
  * depth register says 24 bpp (which 6.12 never sets) or blanking is on.
  *
  * Misbehaving variants (struct udl_emu_opts, for udl_emu_start_opts()):
- * a vendor descriptor whose last entry runs past its end, and an EDID
- * that announces 255 extension blocks.
+ * a vendor descriptor whose last entry runs past its end, an EDID that
+ * announces 255 extension blocks, and EDID replies without the EDID byte.
  */
 #ifndef TESTS_USB_UDL_H
 #define TESTS_USB_UDL_H
@@ -57,6 +57,11 @@ struct udl_emu_opts {
 	 * (tag 0x5a) with a wrong checksum, so the EDID core retries it.
 	 */
 	bool edid_huge;
+	/*
+	 * Every EDID read is answered with the status byte only, without
+	 * the EDID byte.
+	 */
+	bool edid_short;
 	/* Every EDID byte read is answered after this many microseconds. */
 	unsigned int edid_delay_us;
 };
