@@ -33,12 +33,14 @@
  * pixel-exact. Each variant's table row says what 6.12's gud does, which
  * is what this test expects.
  *
- *   gud_hostile_stall    the device stops reading its bulk endpoint while
- *                        the client keeps sending DIRTYFB: every ioctl
- *                        must return within GUD_STALL_IOCTL_MS (gud's
- *                        bulk transfers time out after 3 s), and an
- *                        unplug during the stall must remove the card;
- *                        a fresh plug then shows an exact frame.
+ *   gud_hostile_noread   the device stops reading its bulk endpoint (no
+ *                        halt: the transfers get no answer) while the
+ *                        client keeps sending DIRTYFB: every ioctl must
+ *                        return within GUD_NOREAD_IOCTL_MS (gud's bulk
+ *                        transfers time out after 3 s); an unplug while
+ *                        a DIRTYFB waits for its transfer must end that
+ *                        call and remove the card; a fresh plug then
+ *                        shows an exact frame.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -61,8 +63,9 @@
 /* A connector probe takes tens of ms; a control timeout takes 5000. */
 #define PROBE_SLOW_MS	2500
 #define FRAME_MS	10000
-#define GUD_STALL_MS	10000	/* DIRTYFB for this long while stalled */
-#define GUD_STALL_IOCTL_MS 7000	/* two bulk timeouts and some */
+#define GUD_NOREAD_MS	10000	/* DIRTYFB for this long, the device not reading */
+/* One DIRTYFB waits for one transfer, which gud times out after 3 s. */
+#define GUD_NOREAD_IOCTL_MS 7000
 
 static long now_ms(void)
 {
@@ -146,7 +149,6 @@ out:
 	return ret;
 }
 
-/* The device's buffer is @max_buffer bytes; @rgb565: that format fits. */
 /*
  * Start the emulated device and wait for its card: the card's fd, or
  * -KMS_EXIT_SKIP if the device cannot start, or -1 if no card appears.
@@ -171,6 +173,7 @@ static int plug(struct gud_emu *g)
 	return fd;
 }
 
+/* The device's buffer is @max_buffer bytes; @rgb565: that format fits. */
 static int bufsize(struct gud_emu *g, uint32_t max_buffer, bool rgb565)
 {
 	uint32_t conn_id, crtc_id;
@@ -279,45 +282,59 @@ struct variant {
 	int min_modes;		/* at least this many modes */
 	int max_modes;		/* at most (0: no limit) */
 	int err;		/* the modeset's errno; 0: it succeeds */
+	/* refused: the last request the probe sent, and the next one */
+	int last_req, next_req;
 };
 
 static const struct variant variants[] = {
 	/* drm_edid refuses the block; the device's mode list serves. */
 	{ "gud_hostile_edid_checksum", GUD_HOSTILE_EDID_CHECKSUM, true, CONNECTED,
-	  GUD_EMU_NUM_MODES, 0, 0 },
+	  GUD_EMU_NUM_MODES, 0, 0, 0, 0 },
 	/* "Invalid EDID size"; the device's mode list serves. */
 	{ "gud_hostile_edid_truncated", GUD_HOSTILE_EDID_TRUNCATED, true, CONNECTED,
-	  GUD_EMU_NUM_MODES, 0, 0 },
+	  GUD_EMU_NUM_MODES, 0, 0, 0, 0 },
 	/*
 	 * Block 16, past the 2048 bytes sent, fails to read: drm_edid
 	 * drops the whole EDID and the device's mode list serves.
 	 */
 	{ "gud_hostile_edid_oversized", GUD_HOSTILE_EDID_OVERSIZED, true, CONNECTED,
-	  GUD_EMU_NUM_MODES, 0, 0 },
+	  GUD_EMU_NUM_MODES, 0, 0, 0, 0 },
 	/* gud_get_display_descriptor(): -EINVAL, probe -ENODEV. */
-	{ "gud_hostile_sizes_zero", GUD_HOSTILE_SIZES_ZERO, false, 0, 0, 0, 0 },
-	/* The buffer size computed from them is capped at 64 MiB. */
-	{ "gud_hostile_sizes_huge", GUD_HOSTILE_SIZES_HUGE, true, CONNECTED,
-	  GUD_EMU_NUM_MODES, 0, 0 },
+	{ "gud_hostile_sizes_zero", GUD_HOSTILE_SIZES_ZERO, false, 0, 0, 0, 0,
+	  REQ_GET_DESCRIPTOR, REQ_GET_FORMATS },
+	/*
+	 * Beyond INT_MAX, what drm_mode_config holds: refused with patch
+	 * 0041. 6.12 binds, with max_width/max_height -1 and the buffer size
+	 * computed from them capped at 64 MiB.
+	 */
+	{ "gud_hostile_sizes_huge", GUD_HOSTILE_SIZES_HUGE, false, 0, 0, 0, 0,
+	  REQ_GET_DESCRIPTOR, REQ_GET_FORMATS },
+	/*
+	 * Refused with patch 0041. 6.12 computes its buffer size as 0 (the
+	 * u64 product wraps) and WARNs in vmalloc_32(0) at probe.
+	 */
+	{ "gud_hostile_sizes_wrap", GUD_HOSTILE_SIZES_WRAP, false, 0, 0, 0, 0,
+	  REQ_GET_DESCRIPTOR, REQ_GET_FORMATS },
 	/* "No supported pixel formats found", probe -EINVAL. */
-	{ "gud_hostile_no_formats", GUD_HOSTILE_NO_FORMATS, false, 0, 0, 0, 0 },
+	{ "gud_hostile_no_formats", GUD_HOSTILE_NO_FORMATS, false, 0, 0, 0, 0,
+	  REQ_GET_FORMATS, REQ_GET_PROPERTIES },
 	{ "gud_hostile_unknown_formats", GUD_HOSTILE_UNKNOWN_FORMATS, false, 0,
-	  0, 0, 0 },
+	  0, 0, 0, REQ_GET_FORMATS, REQ_GET_PROPERTIES },
 	/* "Failed to get connectors (error=-5)". */
 	{ "gud_hostile_no_connectors", GUD_HOSTILE_NO_CONNECTORS, false, 0,
-	  0, 0, 0 },
+	  0, 0, 0, REQ_GET_CONNECTORS, REQ_GET_CONNECTOR_STATUS },
 	/* GUD_CONNECTOR_MAX_NUM_MODES (128) are asked for and kept. */
 	{ "gud_hostile_many_modes", GUD_HOSTILE_MANY_MODES, true, CONNECTED,
-	  128, 128, 0 },
+	  128, 128, 0, 0, 0 },
 	/*
 	 * The status read fails (-EIO): the status is unknown, and the
 	 * modes are still probed and usable.
 	 */
 	{ "gud_hostile_short_status", GUD_HOSTILE_SHORT_STATUS, true, UNKNOWN,
-	  GUD_EMU_NUM_MODES, 0, 0 },
-	/* Status ERROR (-EREMOTEIO) from the state check fails the commit. */
+	  GUD_EMU_NUM_MODES, 0, 0, 0, 0 },
+	/* Status ERROR (-EREMOTEIO) from the state check fails the atomic check. */
 	{ "gud_hostile_check_error", GUD_HOSTILE_CHECK_ERROR, true, CONNECTED,
-	  GUD_EMU_NUM_MODES, 0, EREMOTEIO },
+	  GUD_EMU_NUM_MODES, 0, EREMOTEIO, 0, 0 },
 };
 
 /* Wait until the device has been quiet for QUIET_MS (probe over). */
@@ -390,9 +407,10 @@ static int show_mode(struct gud_emu *g, int fd, uint32_t conn_id,
 	uint32_t fb = 0;
 	int ret = -1, rc;
 
-	if (kms_dumb_create(fd, mode->hdisplay, mode->vdisplay, 32, &buf) ||
-	    kms_dumb_map(&buf))
+	if (kms_dumb_create(fd, mode->hdisplay, mode->vdisplay, 32, &buf))
 		return -1;
+	if (kms_dumb_map(&buf))
+		goto out;
 	draw(buf.map, mode->hdisplay, mode->vdisplay, buf.pitch, seed);
 	handles[0] = buf.handle;
 	pitches[0] = buf.pitch;
@@ -427,7 +445,7 @@ static int show(struct gud_emu *g, const struct variant *v)
 	drmModeConnectorPtr conn = NULL;
 	drmModeResPtr res = NULL;
 	drmModeModeInfo mode;
-	long t0 = now_ms();
+	long t0 = now_ms(), len;
 	int fd, i, ret = -1;
 
 	g->hostile = v->hostile;
@@ -436,13 +454,23 @@ static int show(struct gud_emu *g, const struct variant *v)
 		return KMS_EXIT_SKIP;
 	}
 	if (!v->binds) {
+		unsigned long last, next;
+
 		wait_quiet(g);
 		fd = kms_find_driver("gud");
-		printf("probe over after %ld ms: %s\n", now_ms() - t0,
+		pthread_mutex_lock(&g->disp.lock);
+		last = g->requests[v->last_req];
+		next = g->requests[v->next_req];
+		pthread_mutex_unlock(&g->disp.lock);
+		printf("probe over after %ld ms: %s; request 0x%02x seen %lu times, 0x%02x %lu times\n",
+		       now_ms() - t0,
 		       fd < 0 ? "no card, the driver refused the device" :
-		       "a card");
+		       "a card", v->last_req, last, v->next_req, next);
 		if (fd >= 0)
 			close(fd);
+		else if (!last || next)
+			printf("expected the probe to stop after request 0x%02x\n",
+			       v->last_req);
 		else
 			ret = 0;
 		goto stop;
@@ -496,6 +524,11 @@ static int show(struct gud_emu *g, const struct variant *v)
 		printf("expected %d to %d modes\n", v->min_modes, v->max_modes);
 		goto close;
 	}
+	/* No variant's EDID is valid: the connector must not carry one. */
+	len = kms_connector_edid_len(fd, conn->connector_id);
+	printf("EDID property: %ld bytes\n", len);
+	if (len != 0)
+		goto close;
 	mode = conn->modes[0];
 	for (i = 0; i < conn->count_modes; i++)
 		if (conn->modes[i].type & DRM_MODE_TYPE_PREFERRED)
@@ -518,20 +551,60 @@ stop:
 
 /* --- a device that stops reading its bulk endpoint ---------------------- */
 
-static int stall(struct gud_emu *g)
+struct dirty_call {
+	int fd;
+	uint32_t fb;
+	drmModeClip clip;
+	long ms;		/* how long the call took */
+	volatile bool done;
+};
+
+static void *dirty_thread(void *arg)
 {
+	struct dirty_call *c = arg;
+	long t0 = now_ms();
+
+	drmModeDirtyFB(c->fd, c->fb, &c->clip, 1);
+	c->ms = now_ms() - t0;
+	c->done = true;
+	return NULL;
+}
+
+static bool wait_done(volatile bool *done, long ms)
+{
+	long deadline = now_ms() + ms;
+
+	while (!*done && now_ms() < deadline)
+		usleep(20 * 1000);
+	return *done;
+}
+
+/*
+ * The device stops reading its bulk endpoint (it does not halt it: the
+ * host's transfers get no answer) after the first frame. gud flushes in
+ * the commit, as 6.12 does, so each DIRTYFB waits for its transfer until
+ * gud's 3 s bulk timeout: every call must return within
+ * GUD_NOREAD_IOCTL_MS. Then the device is unplugged while a DIRTYFB waits
+ * for its transfer: that call must return, and the card go, promptly; a
+ * fresh plug must show an exact frame.
+ */
+static int noread(struct gud_emu *g)
+{
+	struct dirty_call c = { .done = false };
 	uint32_t conn_id, crtc_id;
 	drmModeModeInfo mode;
-	drmModeClip clip;
 	long t0, t, worst = 0, deadline;
-	unsigned long calls = 0, errors = 0;
-	int fd, ret = -1, rc;
-	struct kms_dumb buf;
+	unsigned long calls = 0;
+	struct kms_dumb buf = { .handle = 0 };
 	uint32_t fb = 0;
+	pthread_t thread;
+	bool plugged = false, joined = true;
+	int fd, card, ret = -1;
 
 	fd = plug(g);
 	if (fd == -KMS_EXIT_SKIP)
 		return KMS_EXIT_SKIP;
+	plugged = true;
 	if (fd < 0)
 		goto stop;
 	usleep(SETTLE_MS * 1000);
@@ -541,58 +614,86 @@ static int stall(struct gud_emu *g)
 	if (kms_dumb_map(&buf) ||
 	    kms_add_fb_xrgb(fd, mode.hdisplay, mode.vdisplay, buf.handle,
 			    buf.pitch, &fb))
-		goto destroy;
+		goto close;
 	draw(buf.map, mode.hdisplay, mode.vdisplay, buf.pitch, 2);
 	if (drmModeSetCrtc(fd, crtc_id, fb, 0, 0, &conn_id, 1, &mode) ||
 	    !shows(g, mode.hdisplay, mode.vdisplay, 2)) {
 		printf("the first frame did not arrive\n");
-		goto destroy;
+		goto close;
 	}
 
 	pthread_mutex_lock(&g->disp.lock);
-	g->stall_bulk = true;
+	g->pause_bulk = true;
 	pthread_mutex_unlock(&g->disp.lock);
-	deadline = now_ms() + GUD_STALL_MS;
+	c.fd = fd;
+	c.fb = fb;
+	c.clip = (drmModeClip){ 0, 0, mode.hdisplay, mode.vdisplay };
+	deadline = now_ms() + GUD_NOREAD_MS;
 	while (now_ms() < deadline) {
 		draw(buf.map, mode.hdisplay, mode.vdisplay, buf.pitch, 3 + calls);
-		clip = (drmModeClip){ 0, 0, mode.hdisplay, mode.vdisplay };
 		t0 = now_ms();
-		rc = drmModeDirtyFB(fd, fb, &clip, 1);
+		drmModeDirtyFB(fd, fb, &c.clip, 1);	/* cannot fail: void update */
 		t = now_ms() - t0;
 		calls++;
-		if (rc)
-			errors++;
 		if (t > worst)
 			worst = t;
 	}
-	printf("stalled: %lu DIRTYFB calls in %d ms, %lu failed, the slowest took %ld ms\n",
-	       calls, GUD_STALL_MS, errors, worst);
-	if (worst > GUD_STALL_IOCTL_MS) {
+	printf("not reading: %lu DIRTYFB calls in %d ms, the slowest took %ld ms\n",
+	       calls, GUD_NOREAD_MS, worst);
+	if (worst > GUD_NOREAD_IOCTL_MS) {
 		printf("a DIRTYFB blocked for more than %d ms\n",
-		       GUD_STALL_IOCTL_MS);
-		goto destroy;
+		       GUD_NOREAD_IOCTL_MS);
+		goto close;
+	}
+
+	/* Unplug while a DIRTYFB waits for its transfer. */
+	if (pthread_create(&thread, NULL, dirty_thread, &c)) {
+		printf("pthread_create failed\n");
+		goto close;
+	}
+	joined = false;
+	usleep(500 * 1000);
+	if (c.done) {
+		printf("the DIRTYFB returned before the unplug (%ld ms)\n", c.ms);
+		goto close;
 	}
 	ret = 0;
-destroy:
-	if (fb)
-		drmModeRmFB(fd, fb);
-	kms_dumb_destroy(&buf);
 close:
-	close(fd);
-stop:
-	/* Unplug while stalled, then the card must go. */
 	t0 = now_ms();
 	gud_emu_stats(g);
 	gud_emu_stop(g);
-	while ((fd = kms_find_driver("gud")) >= 0 && now_ms() < t0 + PROBE_MS) {
-		close(fd);
+	plugged = false;
+	if (!joined) {
+		if (!wait_done(&c.done, GUD_NOREAD_IOCTL_MS)) {
+			printf("the waiting DIRTYFB is still blocked %d ms after the unplug\n",
+			       GUD_NOREAD_IOCTL_MS);
+			/* a hung thread cannot be joined: fail now */
+			return KMS_EXIT_FAIL;
+		}
+		pthread_join(thread, NULL);
+		printf("unplugged with a DIRTYFB waiting: it returned %ld ms after the unplug\n",
+		       now_ms() - t0);
+	}
+	while ((card = kms_find_driver("gud")) >= 0 &&
+	       now_ms() < t0 + PROBE_MS) {
+		close(card);
 		usleep(100 * 1000);
 	}
-	printf("unplugged during the stall: card %s after %ld ms\n",
-	       fd < 0 ? "gone" : "still there", now_ms() - t0);
-	if (fd >= 0) {
-		close(fd);
+	printf("card %s %ld ms after the unplug\n",
+	       card < 0 ? "gone" : "still there", now_ms() - t0);
+	if (card >= 0) {
+		close(card);
 		ret = -1;
+	}
+	if (fb)
+		drmModeRmFB(fd, fb);
+	kms_dumb_destroy(&buf);
+	if (fd >= 0)
+		close(fd);
+stop:
+	if (plugged) {
+		gud_emu_stats(g);
+		gud_emu_stop(g);
 	}
 	if (vusb_failed(&g->usb)) {
 		printf("the device recorded an error\n");
@@ -602,7 +703,6 @@ stop:
 		return KMS_EXIT_FAIL;
 
 	/* A fresh plug works again. */
-	g->stall_bulk = false;
 	fd = plug(g);
 	if (fd < 0)
 		return KMS_EXIT_FAIL;
@@ -636,8 +736,8 @@ int main(int argc, char **argv)
 		ret = bufsize(&g, 640 * 2, true);
 	} else if (!strcmp(name, "gud_hostile_connectors")) {
 		ret = connectors(&g);
-	} else if (!strcmp(name, "gud_hostile_stall")) {
-		ret = stall(&g);
+	} else if (!strcmp(name, "gud_hostile_noread")) {
+		ret = noread(&g);
 	} else {
 		unsigned int i;
 

@@ -2593,30 +2593,7 @@ static int hostile_plug(struct disp *d, int (*start)(void *, const char *))
 /* The length of the connector's EDID property, 0 if none, -1 on error. */
 static long edid_blob_len(struct disp *d)
 {
-	drmModeObjectPropertiesPtr props;
-	long len = -1;
-	uint32_t i;
-
-	props = drmModeObjectGetProperties(d->fd, d->conn_id,
-					   DRM_MODE_OBJECT_CONNECTOR);
-	if (!props)
-		return -1;
-	for (i = 0; i < props->count_props && len < 0; i++) {
-		drmModePropertyPtr p = drmModeGetProperty(d->fd,
-							  props->props[i]);
-		drmModePropertyBlobPtr b;
-
-		if (p && !strcmp(p->name, "EDID")) {
-			b = props->prop_values[i] ?
-			    drmModeGetPropertyBlob(d->fd,
-						   props->prop_values[i]) : NULL;
-			len = b ? (long)b->length : 0;
-			drmModeFreePropertyBlob(b);
-		}
-		drmModeFreeProperty(p);
-	}
-	drmModeFreeObjectProperties(props);
-	return len;
+	return kms_connector_edid_len(d->fd, d->conn_id);
 }
 
 /* A dumb buffer shown by a modeset, then updated: the display works. */

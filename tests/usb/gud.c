@@ -14,24 +14,6 @@
 
 #include "gud.h"
 
-/* Requests (bRequest). */
-#define REQ_GET_STATUS			0x00
-#define REQ_GET_DESCRIPTOR		0x01
-#define REQ_GET_FORMATS			0x40
-#define REQ_GET_PROPERTIES		0x41
-#define REQ_GET_CONNECTORS		0x50
-#define REQ_GET_CONNECTOR_PROPERTIES	0x51
-#define REQ_GET_CONNECTOR_TV_MODES	0x52
-#define REQ_SET_CONNECTOR_FORCE_DETECT	0x53
-#define REQ_GET_CONNECTOR_STATUS	0x54
-#define REQ_GET_CONNECTOR_MODES		0x55
-#define REQ_GET_CONNECTOR_EDID		0x56
-#define REQ_SET_BUFFER			0x60
-#define REQ_SET_STATE_CHECK		0x61
-#define REQ_SET_STATE_COMMIT		0x62
-#define REQ_SET_CONTROLLER_ENABLE	0x63
-#define REQ_SET_DISPLAY_ENABLE		0x64
-
 /* GET_STATUS values. */
 #define ST_OK				0x00
 #define ST_NOT_SUPPORTED		0x02
@@ -281,8 +263,8 @@ static void gud_bulk_out(struct vusb_dev *dev, int ep_index,
 	pthread_mutex_lock(&g->disp.lock);
 	feed_locked(g, data, len);
 	dev->eps[ep_index].read_size = next_read_locked(g);
-	/* A stalled device: no further EP_READ until released or unplugged. */
-	while (g->stall_bulk && !dev->stopping) {
+	/* A paused device: no further EP_READ until released or unplugged. */
+	while (g->pause_bulk && !dev->stopping && !dev->eps[ep_index].stop) {
 		pthread_mutex_unlock(&g->disp.lock);
 		usleep(10 * 1000);
 		pthread_mutex_lock(&g->disp.lock);
@@ -484,12 +466,12 @@ static void put_edid_block(uint8_t *p, unsigned int ext, bool bad_sum)
 
 	memset(p, 0, EDID_BLOCK);
 	memcpy(p, header, sizeof(header));
-	p[8] = 0x59;		/* manufacturer "VUS" */
+	p[8] = 0x5a;		/* manufacturer "VUS" */
 	p[9] = 0xb3;
 	p[18] = 1;		/* version 1.4 */
 	p[19] = 4;
 	p[20] = 0xa5;		/* digital, 8 bits, DisplayPort */
-	p[24] = 0x06;		/* RGB 4:4:4, preferred timing native */
+	p[24] = 0x06;		/* RGB 4:4:4, sRGB, preferred timing native */
 	put16(d, m->clock / 10);
 	d[2] = m->h[0];
 	d[3] = hb;
@@ -577,6 +559,8 @@ static int control_locked(struct gud_emu *g, const struct usb_ctrlrequest *req,
 		g->status = ST_NOT_SUPPORTED;
 		return -1;
 	}
+	if (req->bRequest < sizeof(g->requests) / sizeof(g->requests[0]))
+		g->requests[req->bRequest]++;
 	if (req->bRequest == REQ_GET_STATUS) {
 		g->status_requests++;
 		if (!in || len < 1)
@@ -609,6 +593,10 @@ static int control_locked(struct gud_emu *g, const struct usb_ctrlrequest *req,
 			put32(buf + 10, 0);
 			put32(buf + 18, 0xffffffff);
 			put32(buf + 26, 0xffffffff);
+		} else if (g->hostile == GUD_HOSTILE_SIZES_WRAP) {
+			put32(buf + 10, 0);
+			put32(buf + 18, 0x80000000);
+			put32(buf + 26, 0x80000000);
 		}
 		return DESC_LEN;
 	case REQ_GET_FORMATS:
@@ -621,6 +609,10 @@ static int control_locked(struct gud_emu *g, const struct usb_ctrlrequest *req,
 			for (i = 0; i < n; i++)
 				buf[i] = 0xe0 + i;	/* no GUD format */
 			return n;
+		}
+		if (g->hostile == GUD_HOSTILE_SIZES_WRAP) {
+			buf[0] = FMT_XRGB8888;
+			return 1;
 		}
 		memcpy(buf, emu_formats, sizeof(emu_formats));
 		return sizeof(emu_formats);

@@ -84,6 +84,24 @@
 #define GUD_EMU_READ_MAX	(64u << 10)	/* largest bulk read */
 #define GUD_EMU_NUM_MODES	4
 
+/* Requests (bRequest), also the index of gud_emu.requests. */
+#define REQ_GET_STATUS			0x00
+#define REQ_GET_DESCRIPTOR		0x01
+#define REQ_GET_FORMATS			0x40
+#define REQ_GET_PROPERTIES		0x41
+#define REQ_GET_CONNECTORS		0x50
+#define REQ_GET_CONNECTOR_PROPERTIES	0x51
+#define REQ_GET_CONNECTOR_TV_MODES	0x52
+#define REQ_SET_CONNECTOR_FORCE_DETECT	0x53
+#define REQ_GET_CONNECTOR_STATUS	0x54
+#define REQ_GET_CONNECTOR_MODES		0x55
+#define REQ_GET_CONNECTOR_EDID		0x56
+#define REQ_SET_BUFFER			0x60
+#define REQ_SET_STATE_CHECK		0x61
+#define REQ_SET_STATE_COMMIT		0x62
+#define REQ_SET_CONTROLLER_ENABLE	0x63
+#define REQ_SET_DISPLAY_ENABLE		0x64
+
 /*
  * Misbehaving devices for the hostile tests (@hostile).  Each answers one
  * request as no real device should and otherwise works as above.
@@ -95,6 +113,7 @@ enum gud_emu_hostile {
 	GUD_HOSTILE_EDID_OVERSIZED,	/* 2048 bytes; 255 extensions announced */
 	GUD_HOSTILE_SIZES_ZERO,		/* max width and height 0 */
 	GUD_HOSTILE_SIZES_HUGE,		/* max width/height 0xffffffff, no max buffer */
+	GUD_HOSTILE_SIZES_WRAP,		/* max 0x80000000 x 0x80000000, XRGB8888 only, no max buffer */
 	GUD_HOSTILE_NO_FORMATS,		/* GET_FORMATS: empty */
 	GUD_HOSTILE_UNKNOWN_FORMATS,	/* GET_FORMATS: only unknown codes */
 	GUD_HOSTILE_NO_CONNECTORS,	/* GET_CONNECTORS: empty */
@@ -133,9 +152,10 @@ struct gud_emu {
 	/*
 	 * Set at run time (under disp.lock): the bulk reader stops reading
 	 * after the transfer it is handling, until this is cleared or the
-	 * device unplugs.  The host's bulk transfers then stall.
+	 * device unplugs.  The endpoint is not halted: the host's bulk
+	 * transfers get no answer (NAKs) until they time out.
 	 */
-	bool stall_bulk;
+	bool pause_bulk;
 
 	/* Device state, protected by disp.lock. */
 	uint8_t status;				/* for GET_STATUS */
@@ -156,6 +176,7 @@ struct gud_emu {
 	unsigned long state_checks, commits, buffers, lz4_buffers;
 	unsigned long bulk_bytes, pixel_bytes, status_requests, refused;
 	unsigned long resyncs;
+	unsigned long requests[0x80];	/* control requests, by bRequest */
 };
 
 /* Start the device on @udc (e.g. "dummy_udc.0"). */

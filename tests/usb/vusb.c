@@ -547,8 +547,10 @@ static void handle_control(struct vusb_dev *dev, struct ep0_io *e,
 		e->io.length = (unsigned int)ret < len ? (unsigned int)ret : len;
 		/*
 		 * A shorter answer than asked for that is a whole number of
-		 * packets ends with a zero-length packet; without it the host
+		 * packets must end with a zero-length packet, or the host
 		 * waits for more until its control timeout (USB 2.0, 5.5.3).
+		 * The flag asks for one; the UDC sends it only when the data
+		 * ends on a packet boundary.
 		 */
 		if (e->io.length < len)
 			e->io.flags = USB_RAW_IO_FLAGS_ZERO;

@@ -147,6 +147,35 @@ void kms_gem_close(int fd, uint32_t handle)
 		       handle, strerror(errno));
 }
 
+/* The length of the connector's EDID property, 0 if none, -1 on error. */
+long kms_connector_edid_len(int fd, uint32_t conn_id)
+{
+	drmModeObjectPropertiesPtr props;
+	long len = -1;
+	uint32_t i;
+
+	props = drmModeObjectGetProperties(fd, conn_id,
+					   DRM_MODE_OBJECT_CONNECTOR);
+	if (!props)
+		return -1;
+	for (i = 0; i < props->count_props && len < 0; i++) {
+		drmModePropertyPtr p = drmModeGetProperty(fd,
+							  props->props[i]);
+		drmModePropertyBlobPtr b;
+
+		if (p && !strcmp(p->name, "EDID")) {
+			b = props->prop_values[i] ?
+			    drmModeGetPropertyBlob(fd,
+						   props->prop_values[i]) : NULL;
+			len = b ? (long)b->length : 0;
+			drmModeFreePropertyBlob(b);
+		}
+		drmModeFreeProperty(p);
+	}
+	drmModeFreeObjectProperties(props);
+	return len;
+}
+
 int kms_add_fb_xrgb(int fd, uint32_t width, uint32_t height, uint32_t handle,
 		    uint32_t pitch, uint32_t *fb_id)
 {

@@ -94,6 +94,9 @@ int kms_prime_export(int fd, uint32_t handle);
 int kms_prime_import(int fd, int dmabuf_fd, uint32_t *handle);
 void kms_gem_close(int fd, uint32_t handle);
 
+/* The length of a connector's EDID property: 0 if none, -1 on error. */
+long kms_connector_edid_len(int fd, uint32_t conn_id);
+
 /* Single-plane XRGB8888 framebuffer; returns 0 or -errno. */
 int kms_add_fb_xrgb(int fd, uint32_t width, uint32_t height, uint32_t handle,
 		    uint32_t pitch, uint32_t *fb_id);
