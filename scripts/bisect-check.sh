@@ -10,6 +10,11 @@
 # (drivers/gpu/drm, drivers/dma-buf, include/drm, include/linux/dma-buf.h)
 # or on a checkpatch finding. Step 0 is the base itself. One line per step.
 #
+# VL_BISECT_FROM=N resumes at step N: the patches before it are applied
+# without checks, for a run split over sessions. The first line names the
+# series by a hash of its commits' messages and trees, so that the parts
+# of a split run can be matched to one series.
+#
 # Options that a later patch adds (DRM_GEM_BLIT_HELPER, DRM_GEM_BLIT_BENCH)
 # are simply absent at the earlier steps; the configurations are regenerated
 # at every step with olddefconfig.
@@ -54,11 +59,27 @@ ours='(drivers/gpu/drm|drivers/dma-buf|include/drm|include/linux/dma-buf\.h)'
 
 mapfile -t patches < <(ls "$SER"/patches/*.patch | grep -v 0000-cover-letter)
 n=${#patches[@]}
+from=${VL_BISECT_FROM:-0}
 failed=0
 t0=$(date +%s)
+id=$(for c in $(git -C "$SER/linux" rev-list --reverse base..HEAD); do
+	git -C "$SER/linux" show -s --format=%B "$c"
+	git -C "$SER/linux" rev-parse "$c^{tree}"
+     done | sha1sum | cut -c1-12)
+echo "bisect-check: series $id, $n patches, from step $from"
 for i in $(seq 0 "$n"); do
 	s=$(date +%s)
 	res=()
+	if [ "$i" -gt 0 ] && [ "$i" -lt "$from" ]; then
+		if ! git -C "$WT" am -q "${patches[$((i - 1))]}" > "$B/am.log" 2>&1; then
+			echo "step $i: git am FAILED"
+			exit 1
+		fi
+		continue
+	fi
+	if [ "$i" -eq 0 ] && [ "$from" -gt 0 ]; then
+		continue
+	fi
 	if [ "$i" -eq 0 ]; then
 		name="base ($(git -C "$WT" log -1 --format=%s))"
 	else
@@ -106,5 +127,5 @@ for i in $(seq 0 "$n"); do
 		done ;;
 	esac
 done
-echo "bisect-check: $((n + 1)) steps, $failed failed, $(( ($(date +%s) - t0) / 60 )) min"
+echo "bisect-check: series $id, steps $from to $n, $failed failed, $(( ($(date +%s) - t0) / 60 )) min"
 [ "$failed" -eq 0 ]
