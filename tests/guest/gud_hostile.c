@@ -173,6 +173,18 @@ static int plug(struct gud_emu *g)
 	return fd;
 }
 
+/* Unplug the device; the test's verdict, failed if the device saw an error. */
+static int unplug(struct gud_emu *g, int ret)
+{
+	gud_emu_stats(g);
+	gud_emu_stop(g);
+	if (vusb_failed(&g->usb)) {
+		printf("the device recorded an error\n");
+		ret = -1;
+	}
+	return ret ? KMS_EXIT_FAIL : KMS_EXIT_PASS;
+}
+
 /* The device's buffer is @max_buffer bytes; @rgb565: that format fits. */
 static int bufsize(struct gud_emu *g, uint32_t max_buffer, bool rgb565)
 {
@@ -227,13 +239,7 @@ static int bufsize(struct gud_emu *g, uint32_t max_buffer, bool rgb565)
 close:
 	close(fd);
 stop:
-	gud_emu_stats(g);
-	gud_emu_stop(g);
-	if (vusb_failed(&g->usb)) {
-		printf("the device recorded an error\n");
-		ret = -1;
-	}
-	return ret ? KMS_EXIT_FAIL : KMS_EXIT_PASS;
+	return unplug(g, ret);
 }
 
 static int connectors(struct gud_emu *g)
@@ -260,13 +266,7 @@ static int connectors(struct gud_emu *g)
 	drmModeFreeResources(res);
 	close(fd);
 stop:
-	gud_emu_stats(g);
-	gud_emu_stop(g);
-	if (vusb_failed(&g->usb)) {
-		printf("the device recorded an error\n");
-		ret = -1;
-	}
-	return ret ? KMS_EXIT_FAIL : KMS_EXIT_PASS;
+	return unplug(g, ret);
 }
 
 /* --- descriptor, EDID and control variants ----------------------------- */
@@ -540,13 +540,7 @@ close:
 	drmModeFreeResources(res);
 	close(fd);
 stop:
-	gud_emu_stats(g);
-	gud_emu_stop(g);
-	if (vusb_failed(&g->usb)) {
-		printf("the device recorded an error\n");
-		ret = -1;
-	}
-	return ret ? KMS_EXIT_FAIL : KMS_EXIT_PASS;
+	return unplug(g, ret);
 }
 
 /* --- a device that stops reading its bulk endpoint ---------------------- */
@@ -712,13 +706,7 @@ stop:
 	    !show_mode(g, fd, conn_id, crtc_id, &mode, 0, 4))
 		ret = 0;
 	close(fd);
-	gud_emu_stats(g);
-	gud_emu_stop(g);
-	if (vusb_failed(&g->usb)) {
-		printf("the device recorded an error\n");
-		ret = -1;
-	}
-	return ret ? KMS_EXIT_FAIL : KMS_EXIT_PASS;
+	return unplug(g, ret);
 }
 
 int main(int argc, char **argv)
