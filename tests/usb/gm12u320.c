@@ -147,6 +147,58 @@ static void send_status(struct gm12u320_emu *g, int ep_index,
 	pthread_mutex_unlock(&g->disp.lock);
 }
 
+/* Queue the data endpoint's status for @cmd; the status thread sends it. */
+static void queue_status(struct gm12u320_emu *g, const uint8_t *cmd)
+{
+	pthread_mutex_lock(&g->st_lock);
+	if (g->st_tail - g->st_head == GM12U320_EMU_STATUS_QUEUE) {
+		g->st_head++;	/* the oldest goes */
+		g->st_dropped++;
+	}
+	memcpy(g->st_tag[g->st_tail++ % GM12U320_EMU_STATUS_QUEUE], cmd + 4, 4);
+	pthread_cond_signal(&g->st_cond);
+	pthread_mutex_unlock(&g->st_lock);
+}
+
+static void *status_thread(void *arg)
+{
+	struct gm12u320_emu *g = arg;
+	uint8_t cmd[GM12U320_EMU_CMD_SIZE] = { 0 };
+
+	pthread_mutex_lock(&g->st_lock);
+	for (;;) {
+		while (!g->st_stop && g->st_head == g->st_tail)
+			pthread_cond_wait(&g->st_cond, &g->st_lock);
+		if (g->st_stop)
+			break;
+		memcpy(cmd + 4, g->st_tag[g->st_head % GM12U320_EMU_STATUS_QUEUE],
+		       4);
+		pthread_mutex_unlock(&g->st_lock);
+		send_status(g, GM12U320_EP_DATA_IN, cmd);
+		pthread_mutex_lock(&g->st_lock);
+		/* sent, or the host is gone: either way it is done */
+		if (g->st_head != g->st_tail)
+			g->st_head++;
+	}
+	pthread_mutex_unlock(&g->st_lock);
+	return NULL;
+}
+
+/* vusb_stop(): the endpoints are disabled; stop the status thread. */
+static void gm12u320_quiesce(struct vusb_dev *dev)
+{
+	struct gm12u320_emu *g = dev->priv;
+
+	if (!g->st_running)
+		return;
+	pthread_mutex_lock(&g->st_lock);
+	g->st_stop = true;
+	pthread_cond_signal(&g->st_cond);
+	pthread_mutex_unlock(&g->st_lock);
+	pthread_join(g->st_thread, NULL);
+	g->st_running = false;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Misc requests: endpoint 4, answered on endpoint 1. */
 
@@ -373,7 +425,7 @@ static void data_out(struct vusb_dev *dev, int ep_index, const uint8_t *data,
 	pthread_mutex_unlock(&g->disp.lock);
 out:
 	if (status)
-		send_status(g, GM12U320_EP_DATA_IN, cmd);
+		queue_status(g, cmd);
 }
 
 /* SET_CONFIGURATION: a new session starts with a new frame. */
@@ -433,11 +485,20 @@ int gm12u320_emu_start(struct gm12u320_emu *g, const char *udc)
 	g->usb.eps = g->ep;
 	g->usb.neps = GM12U320_EP_COUNT;
 	g->usb.configured = gm12u320_configured;
+	g->usb.quiesce = gm12u320_quiesce;
 	g->usb.priv = g;
 
+	pthread_mutex_init(&g->st_lock, NULL);
+	pthread_cond_init(&g->st_cond, NULL);
+	if (pthread_create(&g->st_thread, NULL, status_thread, g)) {
+		ret = -EAGAIN;
+		goto fail;
+	}
+	g->st_running = true;
 	ret = vusb_start(&g->usb, udc);
 	if (!ret)
 		return 0;
+	gm12u320_quiesce(&g->usb);
 fail:
 	free(g->panel);
 	free(g->block);
@@ -449,6 +510,7 @@ fail:
 void gm12u320_emu_stop(struct gm12u320_emu *g)
 {
 	vusb_stop(&g->usb);
+	gm12u320_quiesce(&g->usb);	/* if vusb_stop() had nothing to stop */
 	free(g->panel);
 	free(g->block);
 	g->panel = NULL;
@@ -461,9 +523,10 @@ void gm12u320_emu_stats(struct gm12u320_emu *g)
 	const struct vdisp_check *c;
 
 	pthread_mutex_lock(&g->disp.lock);
-	printf("gm12u320-emu: %lu misc requests (eco %d), %lu data commands, %lu blocks, %llu data bytes, %lu frames drawn, %lu statuses, %lu published\n",
+	printf("gm12u320-emu: %lu misc requests (eco %d), %lu data commands, %lu blocks, %llu data bytes, %lu frames drawn, %lu statuses (%u queued, %lu dropped), %lu published\n",
 	       g->misc_reqs, g->eco, g->data_cmds, g->blocks, g->data_bytes,
-	       g->draws, g->statuses, g->disp.frames);
+	       g->draws, g->statuses, g->st_tail - g->st_head, g->st_dropped,
+	       g->disp.frames);
 	c = g->disp.check;
 	if (c)
 		printf("gm12u320-emu: frame check: %lu frames, %lu committed images, %lu torn, %zu images declared\n",

@@ -95,6 +95,8 @@ enum {
 	GM12U320_EP_COUNT
 };
 
+#define GM12U320_EMU_STATUS_QUEUE	64
+
 struct gm12u320_emu {
 	struct vusb_dev usb;
 	struct vusb_ep ep[GM12U320_EP_COUNT];
@@ -111,6 +113,20 @@ struct gm12u320_emu {
 	int eco;		/* last eco mode set, -1 before */
 	unsigned long misc_reqs, data_cmds, blocks, draws, statuses;
 	unsigned long long data_bytes;
+
+	/*
+	 * Statuses of the data endpoint, sent by a thread of their own so
+	 * that, as on a device with endpoint FIFOs, a status the host has
+	 * not read yet (its read timed out) does not stop the data endpoint
+	 * from taking the next command.  Protected by st_lock.
+	 */
+	pthread_mutex_t st_lock;
+	pthread_cond_t st_cond;
+	pthread_t st_thread;
+	bool st_running, st_stop;
+	uint8_t st_tag[GM12U320_EMU_STATUS_QUEUE][4];
+	unsigned int st_head, st_tail;	/* queued: tail - head */
+	unsigned long st_dropped;	/* the queue was full */
 };
 
 /* Start the device on @udc (e.g. "dummy_udc.0"); 0 or -errno. */

@@ -683,6 +683,8 @@ void vusb_stop(struct vusb_dev *dev)
 	if (dev->ep0_running && stop_thread(dev->ep0_thread))
 		vusb_error(dev, "ep0 thread does not stop");
 	dev->ep0_running = false;
+	if (dev->quiesce)
+		dev->quiesce(dev);
 	close(dev->fd);		/* unbinds the gadget: the host sees unplug */
 	dev->fd = -1;
 }

@@ -105,6 +105,12 @@ struct vusb_dev {
 		       const struct usb_ctrlrequest *req, uint8_t *buf);
 	/* Called (ep0 thread) after SET_CONFIGURATION enabled the endpoints. */
 	void (*configured)(struct vusb_dev *dev);
+	/*
+	 * Called by vusb_stop() once the endpoints are disabled (a pending
+	 * vusb_ep_write() has returned) and before the gadget goes: stop
+	 * the device's own threads that write to endpoints.  May be NULL.
+	 */
+	void (*quiesce)(struct vusb_dev *dev);
 	void *priv;
 
 	/* Library state (read-only for the device). */
