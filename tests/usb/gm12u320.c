@@ -128,7 +128,7 @@ static long first_diff(const uint8_t *got, const uint8_t *want, size_t len)
 	return -1;
 }
 
-static void send_status(struct gm12u320_emu *g, int ep_index,
+static bool send_status(struct gm12u320_emu *g, int ep_index,
 			const uint8_t *cmd)
 {
 	uint8_t csw[GM12U320_EMU_STATUS_SIZE] = { 'U', 'S', 'B', 'S' };
@@ -140,22 +140,27 @@ static void send_status(struct gm12u320_emu *g, int ep_index,
 		if (!g->usb.stopping)
 			vusb_error(&g->usb, "status on ep 0x%02x: %d",
 				   g->ep[ep_index].addr, ret);
-		return;
+		return false;
 	}
 	pthread_mutex_lock(&g->disp.lock);
 	g->statuses++;
 	pthread_mutex_unlock(&g->disp.lock);
+	return true;
 }
 
 /* Queue the data endpoint's status for @cmd; the status thread sends it. */
 static void queue_status(struct gm12u320_emu *g, const uint8_t *cmd)
 {
+	unsigned int i;
+
 	pthread_mutex_lock(&g->st_lock);
 	if (g->st_tail - g->st_head == GM12U320_EMU_STATUS_QUEUE) {
 		g->st_head++;	/* the oldest goes */
 		g->st_dropped++;
 	}
-	memcpy(g->st_tag[g->st_tail++ % GM12U320_EMU_STATUS_QUEUE], cmd + 4, 4);
+	i = g->st_tail++ % GM12U320_EMU_STATUS_QUEUE;
+	memcpy(g->st_tag[i], cmd + 4, 4);
+	g->st_draw[i] = cmd[CB_OP] == OP_DRAW;
 	pthread_cond_signal(&g->st_cond);
 	pthread_mutex_unlock(&g->st_lock);
 }
@@ -164,6 +169,8 @@ static void *status_thread(void *arg)
 {
 	struct gm12u320_emu *g = arg;
 	uint8_t cmd[GM12U320_EMU_CMD_SIZE] = { 0 };
+	unsigned int i;
+	bool draw;
 
 	pthread_mutex_lock(&g->st_lock);
 	for (;;) {
@@ -171,10 +178,15 @@ static void *status_thread(void *arg)
 			pthread_cond_wait(&g->st_cond, &g->st_lock);
 		if (g->st_stop)
 			break;
-		memcpy(cmd + 4, g->st_tag[g->st_head % GM12U320_EMU_STATUS_QUEUE],
-		       4);
+		i = g->st_head % GM12U320_EMU_STATUS_QUEUE;
+		memcpy(cmd + 4, g->st_tag[i], 4);
+		draw = g->st_draw[i];
 		pthread_mutex_unlock(&g->st_lock);
-		send_status(g, GM12U320_EP_DATA_IN, cmd);
+		if (send_status(g, GM12U320_EP_DATA_IN, cmd) && draw) {
+			pthread_mutex_lock(&g->disp.lock);
+			g->draw_read = true;
+			pthread_mutex_unlock(&g->disp.lock);
+		}
 		pthread_mutex_lock(&g->st_lock);
 		/* sent, or the host is gone: either way it is done */
 		if (g->st_head != g->st_tail)
@@ -297,6 +309,20 @@ static bool data_cmd_locked(struct gm12u320_emu *g, const uint8_t *data)
 	int n = g->next_block;
 	long diff;
 
+	/*
+	 * The host gave up on a frame (a transfer or status read timed
+	 * out, gm12u320_fb_update_work() "Frame update error") and starts
+	 * the next one with block 0: take it, as the device's block number
+	 * in the command allows.
+	 */
+	if (n > 0) {
+		expect_data_cmd(want, 0, data[21] >> 7);
+		if (first_diff(data, want, sizeof(want)) < 0) {
+			g->restarts++;
+			n = g->next_block = 0;
+		}
+	}
+
 	if (n == GM12U320_EMU_BLOCKS) {
 		expect_draw_cmd(want);
 		diff = first_diff(data, want, sizeof(want));
@@ -305,20 +331,30 @@ static bool data_cmd_locked(struct gm12u320_emu *g, const uint8_t *data)
 					   n - 1, diff, data[diff], want[diff]);
 			return false;
 		}
-		if (g->parity == g->last_parity) {
-			vdisp_error_locked(&g->disp, "frame %lu has the parity bit of the one before (%d)",
+		/*
+		 * The driver flips the bit once it has read a draw's status;
+		 * a frame after a draw whose status it did not read (timed
+		 * out, still queued) repeats it.
+		 */
+		if (g->parity == g->last_parity && g->must_flip) {
+			vdisp_error_locked(&g->disp, "frame %lu has the parity bit of the one before (%d), whose status the host read",
 					   g->draws, g->parity);
 			return false;
 		}
+		if (g->parity == g->last_parity)
+			g->redraws++;
 		g->draws++;
 		draw_locked(g);
 		g->last_parity = g->parity;
 		g->next_block = 0;
+		g->draw_read = false;
 		return true;
 	}
 
-	if (n == 0)	/* a frame starts: learn its parity bit */
+	if (n == 0) {	/* a frame starts: learn its parity bit */
 		g->parity = data[21] >> 7;
+		g->must_flip = g->draw_read;
+	}
 	expect_data_cmd(want, n, g->parity);
 	diff = first_diff(data, want, sizeof(want));
 	if (diff >= 0) {
@@ -389,6 +425,13 @@ static void data_out(struct vusb_dev *dev, int ep_index, const uint8_t *data,
 			status = false;	/* its block follows first */
 		pthread_mutex_unlock(&g->disp.lock);
 		goto out;
+	}
+
+	/* The host gave up on the block: a command comes instead. */
+	if (g->block_size && short_xfer && len == GM12U320_EMU_CMD_SIZE &&
+	    g->block_len + len != g->block_size && !memcmp(data, "USBC", 4)) {
+		g->block_size = 0;
+		g->block_len = 0;
 	}
 
 	if (!g->block_size) {
@@ -523,10 +566,10 @@ void gm12u320_emu_stats(struct gm12u320_emu *g)
 	const struct vdisp_check *c;
 
 	pthread_mutex_lock(&g->disp.lock);
-	printf("gm12u320-emu: %lu misc requests (eco %d), %lu data commands, %lu blocks, %llu data bytes, %lu frames drawn, %lu statuses (%u queued, %lu dropped), %lu published\n",
+	printf("gm12u320-emu: %lu misc requests (eco %d), %lu data commands, %lu blocks, %llu data bytes, %lu frames drawn (%lu restarted, %lu with the parity of the one before), %lu statuses (%u queued, %lu dropped), %lu published\n",
 	       g->misc_reqs, g->eco, g->data_cmds, g->blocks, g->data_bytes,
-	       g->draws, g->statuses, g->st_tail - g->st_head, g->st_dropped,
-	       g->disp.frames);
+	       g->draws, g->restarts, g->redraws, g->statuses,
+	       g->st_tail - g->st_head, g->st_dropped, g->disp.frames);
 	c = g->disp.check;
 	if (c)
 		printf("gm12u320-emu: frame check: %lu frames, %lu committed images, %lu torn, %zu images declared\n",

@@ -112,6 +112,10 @@ struct gm12u320_emu {
 	bool broken;		/* a protocol error: ignore the data stream */
 	int eco;		/* last eco mode set, -1 before */
 	unsigned long misc_reqs, data_cmds, blocks, draws, statuses;
+	unsigned long restarts;	/* frames begun again at block 0 */
+	unsigned long redraws;	/* frames that kept the parity bit */
+	bool draw_read;		/* the host read the last draw's status */
+	bool must_flip;		/* ... before this frame began */
 	unsigned long long data_bytes;
 
 	/*
@@ -125,6 +129,7 @@ struct gm12u320_emu {
 	pthread_t st_thread;
 	bool st_running, st_stop;
 	uint8_t st_tag[GM12U320_EMU_STATUS_QUEUE][4];
+	bool st_draw[GM12U320_EMU_STATUS_QUEUE];	/* of a draw */
 	unsigned int st_head, st_tail;	/* queued: tail - head */
 	unsigned long st_dropped;	/* the queue was full */
 };
