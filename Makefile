@@ -18,7 +18,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: all run check deps base assemble kunit guest-kernel guest-test lint \
-	bench series bisect-check htmldocs clean distclean
+	bench stress series bisect-check htmldocs clean distclean
 
 all: check
 
@@ -42,6 +42,8 @@ lint: assemble
 	@$(S)/lint.sh
 bench:
 	@$(S)/bench.sh
+stress:
+	@$(S)/stress.sh
 series: base
 	@$(S)/series.sh
 bisect-check: series

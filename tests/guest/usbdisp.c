@@ -81,6 +81,38 @@
  *   hostile_edid_short (udl) every EDID reply holds the status byte only:
  *                   the connector is disconnected, with no EDID.  Needs
  *                   slub_debug=P to fail on 6.12 (see the scenario).
+ *   stress_unplug   (the stress tier: make stress, and a tenth of the
+ *                   counts in make check) 100 cycles: two imported vgem
+ *                   buffers, a modeset, a stream of DIRTYFBs and
+ *                   nonblocking flips with damage, the device pulled at a
+ *                   random point of its first second; every call must
+ *                   return within STRESS_HANG_MS; then a fresh plug shows
+ *                   an exact frame.
+ *   stress_dirtyfb  10000 DIRTYFB calls of random clips inside the
+ *                   framebuffer (1 to 8, or in one call of four 1 to 64;
+ *                   a call's clips in a window of a quarter
+ *                   of its width and height: udl sends their bounding
+ *                   box); in 3 of 20 one reaches beyond it (out of range,
+ *                   to 0xffff: 6.12 trims these) and must succeed,
+ *                   in 3 of 20 one is inverted or empty and the call must
+ *                   fail with EINVAL; a full frame checked exactly every
+ *                   500.
+ *   stress_orphan   100 cycles: an imported vgem buffer is shown, then
+ *                   vgem's handle, the dma-buf fd, the import's handle and
+ *                   vgem's fd are closed in a random order; the mapping
+ *                   alone draws an exact frame, and after the munmap the
+ *                   framebuffer alone one more; RMFB frees it.
+ *   stress_shared   one vgem buffer imported into this display and the
+ *                   next model (on dummy_udc.1: boot with dummy_hcd.num=2),
+ *                   two child processes updating one display each (2000
+ *                   DIRTYFBs) while a third attaches vgem write fences,
+ *                   draws and signals them; then both show the last
+ *                   picture exactly.
+ *                   Each stress scenario prints "STRESS <display>
+ *                   <scenario>: ..." with its counts, errno classes,
+ *                   hangs, exact frames, splats (/dev/kmsg) and leaks
+ *                   (kmemleak, dma-bufs left); any hang, splat, leak or
+ *                   inexact frame fails it.
  *   demo            (make run, not in the test list; arguments [OUTDIR
  *                   [NFRAMES]]) animates NFRAMES pattern frames on an
  *                   imported vgem buffer, checks each one exactly, writes
@@ -94,12 +126,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
@@ -2853,6 +2887,890 @@ static int demo_args(int argc, char **argv)
 	return 0;
 }
 
+/* ---- stress ------------------------------------------------------------- */
+
+/*
+ * The stress tier (make stress; make check runs each scenario with a tenth
+ * of the counts).  Every scenario prints one line of figures:
+ *
+ *   STRESS <display> <scenario>: <counts>, calls N (ok N, <errno> N ...),
+ *   hangs N, exact N/N, splats N, leaks N (kmemleak) + N (dma-bufs), T s
+ *
+ * hangs: calls that took longer than STRESS_HANG_MS; splats: kernel
+ * reports (/dev/kmsg) during the scenario; leaks: what kmemleak reports
+ * after it, and dma-bufs the scenario left behind (dma_buf/bufinfo).
+ * Any hang, splat, leak or inexact frame fails the scenario.
+ */
+#define STRESS_HANG_MS		5000
+#define STRESS_ERRNOS		134
+
+struct stress {
+	const char *scen;
+	bool full;		/* vl.stress=full: the whole counts */
+	unsigned int seed;
+	int kmsg;		/* /dev/kmsg, read from the start */
+	long t0;
+	unsigned long calls, errs[STRESS_ERRNOS], hangs;
+	unsigned long exact, frames;
+	unsigned int bufs;	/* dma-bufs before the scenario */
+	unsigned int win_x, win_y;	/* stress_dirtyfb: where the clips go */
+};
+
+static bool cmdline_arg(const char *key, char *val, size_t len)
+{
+	FILE *f = fopen("/proc/cmdline", "r");
+	char buf[4096], *tok, *save;
+	size_t klen = strlen(key);
+	bool found = false;
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	for (tok = strtok_r(buf, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save))
+		if (!strncmp(tok, key, klen) && tok[klen] == '=') {
+			snprintf(val, len, "%s", tok + klen + 1);
+			found = true;
+		}
+	return found;
+}
+
+static unsigned int stress_rand(struct stress *st)
+{
+	st->seed ^= st->seed << 13;
+	st->seed ^= st->seed >> 17;
+	st->seed ^= st->seed << 5;
+	return st->seed;
+}
+
+/* @full in the stress tier, a tenth of it in make check */
+static unsigned int stress_count(struct stress *st, unsigned int full)
+{
+	return st->full ? full : full / 10;
+}
+
+static int stress_begin(struct stress *st, const char *scen)
+{
+	unsigned int attachments;
+	char val[32];
+
+	memset(st, 0, sizeof(*st));
+	st->scen = scen;
+	st->full = cmdline_arg("vl.stress", val, sizeof(val)) &&
+		   !strcmp(val, "full");
+	st->seed = st->full ? (unsigned int)now_us() | 1 : 1;
+	if (cmdline_arg("vl.seed", val, sizeof(val)))
+		st->seed = strtoul(val, NULL, 0) | 1;
+	printf("stress %s: %s counts, seed %u\n", scen,
+	       st->full ? "the whole" : "a tenth of the", st->seed);
+	st->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (st->kmsg < 0 || lseek(st->kmsg, 0, SEEK_END) < 0) {
+		printf("cannot read /dev/kmsg: %s\n", strerror(errno));
+		return KMS_EXIT_FAIL;
+	}
+	/* kmemleak: forget what earlier tests left, count this one's */
+	if (!access("/sys/kernel/debug/kmemleak", W_OK) &&
+	    (system("echo scan > /sys/kernel/debug/kmemleak") ||
+	     system("echo clear > /sys/kernel/debug/kmemleak")))
+		printf("kmemleak scan/clear failed\n");
+	if (fi_bufinfo(&st->bufs, &attachments))
+		return KMS_EXIT_FAIL;
+	st->t0 = disp_now_ms();
+	return 0;
+}
+
+/* Count one call that returned @err (0 or -errno) after @ms. */
+static void stress_call(struct stress *st, int err, long ms)
+{
+	st->calls++;
+	if (err < 0 && -err < STRESS_ERRNOS)
+		st->errs[-err]++;
+	else if (err)
+		st->errs[0]++;	/* not an errno */
+	if (ms > STRESS_HANG_MS)
+		st->hangs++;
+}
+
+/* Kernel reports since stress_begin() (the patterns of splat-scan.py). */
+static unsigned long stress_splats(struct stress *st)
+{
+	static const char *const pat[] = {
+		"------------[ cut here ]", "WARNING:", "BUG:",
+		"blocked for more than", "UBSAN:", "Oops", "Kernel panic",
+		"kernel BUG at", "general protection fault",
+		"unreferenced object 0x", "lock held when returning",
+		"locking dependency detected", "possible recursive locking",
+		"inconsistent lock state", NULL,
+	};
+	unsigned long n = 0;
+	char rec[8192];
+	ssize_t len;
+	int i;
+
+	for (;;) {
+		len = read(st->kmsg, rec, sizeof(rec) - 1);
+		if (len < 0 && errno == EPIPE)
+			continue;	/* overwritten records */
+		if (len <= 0)
+			break;
+		rec[len] = 0;
+		for (i = 0; pat[i]; i++)
+			if (strstr(rec, pat[i])) {
+				n++;
+				break;
+			}
+	}
+	return n;
+}
+
+static unsigned long stress_kmemleak(void)
+{
+	char line[256];
+	unsigned long n = 0;
+	FILE *f;
+
+	if (access("/sys/kernel/debug/kmemleak", W_OK))
+		return 0;
+	sleep(6);	/* objects younger than 5 s are not reported */
+	if (system("echo scan > /sys/kernel/debug/kmemleak") ||
+	    system("echo scan > /sys/kernel/debug/kmemleak"))
+		printf("kmemleak scan failed\n");
+	f = fopen("/sys/kernel/debug/kmemleak", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "unreferenced object", 19))
+			n++;
+		if (n <= 3)
+			printf("kmemleak: %s", line);
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* Print the line of figures; @what: the scenario's own counts. */
+static int stress_end(struct stress *st, struct disp *d, const char *what,
+		      int ret)
+{
+	unsigned int bufs, attachments;
+	unsigned long splats, leaks, dmabufs = 0, bad = 0;
+	char errs[512];
+	size_t off;
+	int e;
+
+	for (e = 0; e < STRESS_ERRNOS; e++)
+		bad += st->errs[e];
+	off = snprintf(errs, sizeof(errs), "ok %lu", st->calls - bad);
+	for (e = 1; e < STRESS_ERRNOS && off < sizeof(errs); e++)
+		if (st->errs[e])
+			off += snprintf(errs + off, sizeof(errs) - off,
+					", %s %lu", strerrorname_np(e),
+					st->errs[e]);
+	if (st->errs[0] && off < sizeof(errs))
+		snprintf(errs + off, sizeof(errs) - off, ", other %lu",
+			 st->errs[0]);
+	leaks = stress_kmemleak();
+	splats = stress_splats(st);
+	if (!fi_bufinfo(&bufs, &attachments) && bufs > st->bufs)
+		dmabufs = bufs - st->bufs;
+	printf("STRESS %s %s: %s, calls %lu (%s), hangs %lu, exact %lu/%lu, splats %lu, leaks %lu (kmemleak) + %lu (dma-bufs), %ld s\n",
+	       d->m->name, st->scen, what, st->calls, errs, st->hangs,
+	       st->exact, st->frames, splats, leaks, dmabufs,
+	       (disp_now_ms() - st->t0 + 500) / 1000);
+	close(st->kmsg);
+	if (st->hangs || splats || leaks || dmabufs ||
+	    st->exact != st->frames)
+		return KMS_EXIT_FAIL;
+	return ret;
+}
+
+/* A full frame checked exactly, counted. */
+static int stress_exact(struct stress *st, struct disp *d, struct tbuf *b,
+			unsigned int frame, bool modeset)
+{
+	int ret;
+
+	st->frames++;
+	ret = full_frame(d, b, frame, modeset);
+	if (!ret)
+		st->exact++;
+	return ret;
+}
+
+/* A nonblocking atomic flip to @fb with one damage clip, quietly. */
+static int stress_flip(struct disp *d, struct atomic_plane *ap, uint32_t fb,
+		       const struct drm_mode_rect *r)
+{
+	drmModeAtomicReqPtr req;
+	uint32_t blob = 0;
+	int ret;
+
+	if (drmModeCreatePropertyBlob(d->fd, r, sizeof(*r), &blob))
+		return -errno;
+	req = drmModeAtomicAlloc();
+	if (!req ||
+	    drmModeAtomicAddProperty(req, ap->plane_id, ap->prop_fb, fb) < 0 ||
+	    drmModeAtomicAddProperty(req, ap->plane_id, ap->prop_damage,
+				     blob) < 0)
+		ret = -ENOMEM;
+	else
+		ret = drmModeAtomicCommit(d->fd, req, DRM_MODE_ATOMIC_NONBLOCK,
+					  NULL) ? -errno : 0;
+	drmModeAtomicFree(req);
+	drmModeDestroyPropertyBlob(d->fd, blob);
+	return ret;
+}
+
+/* -- unplug at a random point of a stream of updates -- */
+
+struct stress_streamer {
+	struct stress *st;
+	struct disp *d;
+	struct tbuf *b;		/* two imported vgem buffers */
+	struct atomic_plane ap;
+	volatile bool stop, done;
+	unsigned int seed;
+	unsigned long before;	/* calls that succeeded */
+	int last;		/* the last call's result */
+};
+
+static void *stress_stream(void *arg)
+{
+	struct stress_streamer *s = arg;
+	struct disp *d = s->d;
+	unsigned int i, cur = 0;
+
+	for (i = 0; !s->stop; i++) {
+		struct drm_mode_rect r;
+		long t = disp_now_ms();
+		int err;
+
+		s->seed = s->seed * 1103515245 + 12345;
+		rect(&r, 0, 0, 64, 64);
+		r.x1 = (s->seed >> 8) % (d->w - 64);
+		r.y1 = (s->seed >> 20) % (d->h - 64);
+		r.x2 = r.x1 + 64;
+		r.y2 = r.y1 + 64;
+		pattern_fill(s->b[cur].map, d->w, d->h, s->b[cur].pitch, i);
+		if (i % 2) {
+			/* a nonblocking flip to the other buffer */
+			cur ^= 1;
+			err = stress_flip(d, &s->ap, s->b[cur].fb, &r);
+			if (err == -EBUSY) {
+				cur ^= 1;
+				usleep(1000);
+			}
+		} else {
+			err = disp_dirty(d, s->b[cur].fb, &r, 1, false);
+		}
+		stress_call(s->st, err, disp_now_ms() - t);
+		s->last = err;
+		if (!err)
+			s->before++;
+		if (err && err != -EBUSY) {
+			/* after the unplug: a few more calls, then stop */
+			if (s->stop)
+				break;
+			usleep(20 * 1000);
+		}
+	}
+	__sync_synchronize();
+	s->done = true;
+	return NULL;
+}
+
+static int stress_unplug_cycle(struct stress *st, struct disp *d, int vgem,
+			       unsigned int cycle, unsigned long *proto)
+{
+	struct stress_streamer s = { .st = st, .d = d };
+	struct vdisp *v = d->m->vdisp(d->emu);
+	pthread_t thread;
+	struct tbuf b[2];
+	unsigned int delay, i;
+	int ret;
+
+	memset(b, 0, sizeof(b));
+	for (i = 0; i < 2; i++)
+		tbuf_init(&b[i], TB_VGEM, d);
+	ret = 0;
+	for (i = 0; i < 2 && !ret; i++)
+		if (tbuf_create(&b[i], TB_VGEM, d, vgem) || tbuf_map_vgem(&b[i]))
+			ret = KMS_EXIT_FAIL;
+	if (!ret)
+		ret = find_plane(d, &s.ap);
+	if (!ret)
+		ret = stress_exact(st, d, &b[0], cycle, true);
+	if (ret)
+		goto out;
+	s.b = b;
+	s.seed = stress_rand(st);
+	if (pthread_create(&thread, NULL, stress_stream, &s)) {
+		printf("pthread_create failed\n");
+		ret = KMS_EXIT_FAIL;
+		goto out;
+	}
+	/* the unplug: anywhere in the first second of the stream */
+	delay = stress_rand(st) % 1000;
+	usleep(delay * 1000);
+	pthread_mutex_lock(&v->lock);
+	*proto += v->errors;
+	pthread_mutex_unlock(&v->lock);
+	d->m->stop(d->emu);
+	d->plugged = false;
+	if (vusb_failed(d->m->usb(d->emu)))
+		printf("cycle %u: the USB side failed\n", cycle);
+	/* the stream's calls fail now; let it see a few, then stop it */
+	usleep(200 * 1000);
+	s.stop = true;
+	if (!wait_done(&s.done, ERROR_WAIT_MS)) {
+		printf("cycle %u: an update still blocks %d ms after the unplug\n",
+		       cycle, ERROR_WAIT_MS);
+		st->hangs++;
+		return KMS_EXIT_FAIL;	/* the thread cannot be joined */
+	}
+	pthread_join(thread, NULL);
+	printf("cycle %u: unplugged after %u ms, %lu updates; the last returned %s\n",
+	       cycle, delay, s.before, s.last ? strerror(-s.last) : "0");
+out:
+	for (i = 0; i < 2; i++) {
+		tbuf_unmap_vgem(&b[i]);
+		tbuf_destroy(&b[i]);
+	}
+	return ret;
+}
+
+static int scen_stress_unplug(struct disp *d)
+{
+	unsigned long proto = 0;
+	unsigned int cycles, c;
+	struct stress st;
+	char what[96];
+	int vgem, ret;
+
+	vgem = open_vgem();
+	if (vgem < 0)
+		return KMS_EXIT_SKIP;
+	ret = stress_begin(&st, "unplug");
+	if (ret)
+		goto out;
+	cycles = stress_count(&st, 100);
+	for (c = 0; c < cycles && !ret; c++) {
+		if (c && disp_plug(d, d->m, d->test)) {
+			ret = KMS_EXIT_FAIL;
+			break;
+		}
+		ret = stress_unplug_cycle(&st, d, vgem, c, &proto);
+		if (st.hangs)
+			return KMS_EXIT_FAIL;
+		close(d->fd);
+		d->fd = -1;
+		if (disp_wait_unbound(d))
+			ret = KMS_EXIT_FAIL;
+	}
+	if (!ret) {
+		struct tbuf b;
+
+		printf("a fresh plug after %u cycles\n", c);
+		ret = disp_plug(d, d->m, d->test);
+		if (!ret)
+			ret = tbuf_create(&b, TB_VGEM, d, vgem);
+		if (!ret && tbuf_map_vgem(&b))
+			ret = KMS_EXIT_FAIL;
+		if (!ret)
+			ret = stress_exact(&st, d, &b, cycles + 1, true);
+		tbuf_unmap_vgem(&b);
+		tbuf_destroy(&b);
+	}
+	snprintf(what, sizeof(what), "%u/%u unplugs, %lu protocol errors at the cut",
+		 c, cycles, proto);
+	ret = stress_end(&st, d, what, ret);
+out:
+	close(vgem);
+	return ret;
+}
+
+/* -- random DIRTYFB calls -- */
+
+enum stress_clip_kind {
+	CLIP_INSIDE,
+	/*
+	 * Clips that reach beyond the framebuffer (x1 past its width, x2 or
+	 * both coordinates 0xffff).  6.12 accepts them: drm_atomic_plane_check()
+	 * compares damage clips with fb->width << 16, a 16.16 fixed-point
+	 * width, and the damage iterator trims them to the plane.
+	 */
+	CLIP_BEYOND,
+	/* clips that it refuses with EINVAL: inverted or empty */
+	CLIP_REFUSED,
+};
+
+/* One random clip of @kind. */
+static void stress_clip(struct stress *st, struct disp *d,
+			struct drm_clip_rect *c, enum stress_clip_kind kind)
+{
+	/* the clips of a call lie in one quarter of each dimension */
+	unsigned int x = st->win_x + stress_rand(st) % (d->w / 4);
+	unsigned int y = st->win_y + stress_rand(st) % (d->h / 4);
+	unsigned int w = 1 + stress_rand(st) % 32, h = 1 + stress_rand(st) % 32;
+	unsigned int how = stress_rand(st) % 3;
+
+	c->x1 = x;
+	c->y1 = y;
+	c->x2 = x + w < d->w ? x + w : d->w;
+	c->y2 = y + h < d->h ? y + h : d->h;
+	if (kind == CLIP_BEYOND && how == 0) {		/* out of range */
+		c->x1 = d->w + stress_rand(st) % 1000;
+		c->x2 = c->x1 + w;
+	} else if (kind == CLIP_BEYOND && how == 1) {	/* to 0xffff */
+		c->x2 = 0xffff;
+	} else if (kind == CLIP_BEYOND) {
+		c->y2 = 0xffff;
+	} else if (kind == CLIP_REFUSED && how == 0) {	/* inverted */
+		c->x2 = x > w ? x - w : 0;
+	} else if (kind == CLIP_REFUSED && how == 1) {	/* empty */
+		c->y2 = c->y1;
+	} else if (kind == CLIP_REFUSED) {		/* 0xffff to 0 */
+		c->x1 = 0xffff;
+		c->x2 = 0;
+	}
+}
+
+static int scen_stress_dirty(struct disp *d)
+{
+	static const char *const kinds[] = {
+		"inside the framebuffer", "with one beyond it",
+		"with one inverted or empty",
+	};
+	unsigned long calls_of[3] = { 0 }, as_due[3] = { 0 };
+	struct drm_clip_rect clips[64];
+	unsigned int calls, i, k, n;
+	struct stress st;
+	struct tbuf b;
+	char what[320];
+	size_t off;
+	int vgem, ret;
+
+	vgem = open_vgem();
+	if (vgem < 0)
+		return KMS_EXIT_SKIP;
+	ret = stress_begin(&st, "dirtyfb");
+	if (!ret)
+		ret = tbuf_create(&b, TB_VGEM, d, vgem);
+	if (!ret && tbuf_map_vgem(&b))
+		ret = KMS_EXIT_FAIL;
+	if (!ret)
+		ret = stress_exact(&st, d, &b, 0, true);
+	calls = stress_count(&st, 10000);
+	for (i = 1; i <= calls && !ret; i++) {
+		unsigned int x, y, colour = stress_rand(&st) | 0xff000000;
+		unsigned int r = stress_rand(&st) % 20;
+		enum stress_clip_kind kind = r < 14 ? CLIP_INSIDE :
+					     r < 17 ? CLIP_BEYOND : CLIP_REFUSED;
+		uint32_t *px = b.map;
+		long t;
+		int err;
+
+		/* new content in one place, so that the calls copy some */
+		x = stress_rand(&st) % (d->w - 32);
+		y = stress_rand(&st) % (d->h - 32);
+		for (k = 0; k < 32 * 32; k++)
+			px[(y + k / 32) * (b.pitch / 4) + x + k % 32] = colour;
+		/* few clips mostly, up to 64 in one call of four */
+		n = 1 + stress_rand(&st) % (stress_rand(&st) % 4 ? 8 : 64);
+		st.win_x = stress_rand(&st) % (d->w - d->w / 4);
+		st.win_y = stress_rand(&st) % (d->h - d->h / 4);
+		for (k = 0; k < n; k++)
+			stress_clip(&st, d, &clips[k], CLIP_INSIDE);
+		k = stress_rand(&st) % n;	/* the odd one, anywhere */
+		stress_clip(&st, d, &clips[k], kind);
+		t = disp_now_ms();
+		err = drmModeDirtyFB(d->fd, b.fb, clips, n) ? -errno : 0;
+		stress_call(&st, err, disp_now_ms() - t);
+		calls_of[kind]++;
+		if (err == (kind == CLIP_REFUSED ? -EINVAL : 0))
+			as_due[kind]++;
+		else
+			printf("call %u: %u clips %s (%u,%u-%u,%u): %s\n", i,
+			       n, kinds[kind], clips[k].x1, clips[k].y1,
+			       clips[k].x2, clips[k].y2,
+			       err ? strerror(-err) : "0");
+		if (i % 500 == 0)
+			ret = stress_exact(&st, d, &b, i / 500, false);
+	}
+	off = snprintf(what, sizeof(what), "%u DIRTYFB calls of random clips",
+		       calls);
+	for (k = 0; k < 3 && off < sizeof(what); k++) {
+		off += snprintf(what + off, sizeof(what) - off,
+				"; %lu %s (%lu %s)", calls_of[k], kinds[k],
+				as_due[k], k == CLIP_REFUSED ? "EINVAL" : "ok");
+		if (as_due[k] != calls_of[k])
+			ret = KMS_EXIT_FAIL;
+	}
+	tbuf_unmap_vgem(&b);
+	tbuf_destroy(&b);
+	close(vgem);
+	return stress_end(&st, d, what, ret);
+}
+
+/* -- the exporter's handles and fds closed while displayed -- */
+
+/*
+ * A vgem buffer imported and shown; then, in a random order, vgem's
+ * handle, the dma-buf fd, the import's handle and (every other cycle)
+ * vgem's fd are closed: the framebuffer alone keeps the buffer.  The
+ * mapping still draws into it and DIRTYFB shows that; after the munmap
+ * too, the next cycle's framebuffer replaces it and RMFB frees it.
+ */
+static int scen_stress_orphan(struct disp *d)
+{
+	unsigned int cycles, c, i, orders = 0;
+	uint32_t prev_fb = 0;
+	struct stress st;
+	char what[96];
+	int ret;
+
+	ret = stress_begin(&st, "orphan");
+	cycles = stress_count(&st, 100);
+	for (c = 0; c < cycles && !ret; c++) {
+		int vgem = open_vgem();
+		unsigned int order[4] = { 0, 1, 2, 3 };
+		struct tbuf b;
+
+		if (vgem < 0)
+			return KMS_EXIT_SKIP;
+		ret = tbuf_create(&b, TB_VGEM, d, vgem);
+		if (!ret && tbuf_map_vgem(&b))
+			ret = KMS_EXIT_FAIL;
+		if (!ret)
+			ret = stress_exact(&st, d, &b, 2 * c, true);
+		/* the last reference of the previous cycle's buffer */
+		if (!ret && prev_fb)
+			stress_call(&st, drmModeRmFB(d->fd, prev_fb) ? -errno : 0,
+				    0);
+		prev_fb = b.fb;
+		if (ret) {
+			tbuf_unmap_vgem(&b);
+			tbuf_destroy(&b);
+			close(vgem);
+			break;
+		}
+		for (i = 3; i > 0; i--) {
+			unsigned int j = stress_rand(&st) % (i + 1), t;
+
+			t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+		orders |= 1u << (order[0] * 4 + order[1]);
+		for (i = 0; i < 4; i++) {
+			switch (order[i]) {
+			case 0:	/* closing vgem's fd closed it too */
+				if (vgem >= 0)
+					kms_gem_close(vgem, b.dumb.handle);
+				b.dumb.handle = 0;
+				break;
+			case 1:
+				close(b.dmabuf);
+				b.dmabuf = -1;
+				break;
+			case 2:
+				kms_gem_close(d->fd, b.handle);
+				b.handle = 0;
+				break;
+			case 3:
+				if (c % 2) {
+					close(vgem);
+					vgem = -1;
+				}
+				break;
+			}
+			st.calls++;
+		}
+		/* the mapping alone still draws into the buffer */
+		ret = stress_exact(&st, d, &b, 2 * c + 1, false);
+		munmap(b.map, b.dumb.size);
+		b.map = NULL;
+		b.dumb.map = NULL;
+		if (vgem >= 0)
+			close(vgem);
+		/* nothing but the framebuffer holds it now */
+		if (!ret) {
+			long t = disp_now_ms();
+
+			stress_call(&st, disp_dirty(d, b.fb, NULL, 0, true),
+				    disp_now_ms() - t);
+			ret = disp_wait(d, b.fb, "orphan");
+			st.frames++;
+			if (!ret)
+				st.exact++;
+		}
+	}
+	if (prev_fb)
+		stress_call(&st, drmModeRmFB(d->fd, prev_fb) ? -errno : 0, 0);
+	snprintf(what, sizeof(what), "%u cycles, %d of the 12 first-two close orders",
+		 c, __builtin_popcount(orders));
+	return stress_end(&st, d, what, ret);
+}
+
+/* -- two processes, two displays, one buffer, fences from a third -- */
+
+static unsigned int n_models(void)
+{
+	unsigned int n = 0;
+
+	while (disp_models[n])
+		n++;
+	return n;
+}
+
+#define SHARED_UDC	"dummy_udc.1"	/* needs dummy_hcd.num=2 */
+
+struct shared_counts {
+	unsigned long calls, errs[STRESS_ERRNOS], hangs, fences;
+	long max_ms;
+	volatile int done;
+};
+
+/* In a child: only ioctls and stores, no stdio (the parent has threads). */
+static void shared_updater(struct disp *d, uint32_t fb, unsigned int n,
+			   unsigned int seed, struct shared_counts *sc)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct drm_clip_rect c;
+		long t = disp_now_ms(), ms;
+		int err;
+
+		seed = seed * 1103515245 + 12345;
+		c.x1 = (seed >> 8) % (d->w / 2);
+		c.y1 = (seed >> 18) % (d->h / 2);
+		c.x2 = c.x1 + 1 + (seed >> 4) % (d->w / 2);
+		c.y2 = c.y1 + 1 + (seed >> 12) % (d->h / 2);
+		err = drmModeDirtyFB(d->fd, fb, &c, 1) ? errno : 0;
+		ms = disp_now_ms() - t;
+		sc->calls++;
+		if (err)
+			sc->errs[err < STRESS_ERRNOS ? err : 0]++;
+		if (ms > STRESS_HANG_MS)
+			sc->hangs++;
+		if (ms > sc->max_ms)
+			sc->max_ms = ms;
+	}
+}
+
+/* The third process: fence the buffer, draw into it, signal. */
+static void shared_fencer(int vgem, uint32_t handle, uint32_t *map,
+			  unsigned int w, unsigned int h, unsigned int pitch,
+			  struct shared_counts *sc, volatile int *stop)
+{
+	unsigned int frame = 1000, seed = 7;
+
+	while (!*stop) {
+		struct vgem_fence_attach a = { .handle = handle,
+					       .flags = VGEM_WRITE_FENCE };
+		struct vgem_fence_signal s = { 0 };
+		int err = 0;
+
+		sc->calls++;
+		if (drmIoctl(vgem, VGEM_IOCTL_FENCE_ATTACH, &a)) {
+			err = errno;
+		} else {
+			sc->fences++;
+			pattern_fill(map, w, h, pitch, frame++);
+			seed = seed * 1103515245 + 12345;
+			usleep((seed >> 16) % 20000);
+			s.fence = a.out_fence;
+			sc->calls++;
+			if (drmIoctl(vgem, VGEM_IOCTL_FENCE_SIGNAL, &s))
+				err = errno;
+		}
+		if (err)
+			sc->errs[err < STRESS_ERRNOS ? err : 0]++;
+		usleep(1000);
+	}
+}
+
+static int shared_show(struct stress *st, struct disp *d, uint32_t fb,
+		       const uint32_t *big, unsigned int bw, bool modeset)
+{
+	unsigned int y;
+	int ret;
+
+	for (y = 0; y < d->h; y++)
+		memcpy(d->tmp2 + (size_t)y * d->w, big + (size_t)y * bw,
+		       d->w * 4);
+	ret = modeset ? disp_modeset(d, fb) : disp_dirty(d, fb, NULL, 0, true);
+	st->frames++;
+	if (ret)
+		return KMS_EXIT_FAIL;
+	disp_expect_all(d, d->tmp2);
+	ret = disp_wait(d, fb, "shared");
+	if (!ret)
+		st->exact++;
+	return ret;
+}
+
+static int scen_stress_shared(struct disp *d)
+{
+	const struct disp_model *pm = NULL;
+	struct disp p = { .fd = -1, .udc = SHARED_UDC };
+	struct shared_counts *sc = MAP_FAILED;
+	unsigned int bw, bh, updates, i, k;
+	struct kms_dumb buf = { .fd = -1 };
+	uint32_t fb[2] = { 0, 0 }, handle[2] = { 0, 0 }, *big = NULL;
+	struct disp *dd[2] = { d, &p };
+	pid_t pid[3] = { 0, 0, 0 };
+	volatile int *stop;
+	struct stress st;
+	char what[160];
+	int vgem, dmabuf = -1, ret;
+	long deadline;
+
+	/* the partner: the next model of another driver in the list */
+	for (i = 0; disp_models[i] && disp_models[i] != d->m; i++)
+		;
+	for (k = 1; disp_models[i] && !pm; k++) {
+		const struct disp_model *m = disp_models[(i + k) % n_models()];
+
+		if (m == d->m)
+			break;
+		if (strcmp(m->driver, d->m->driver))
+			pm = m;
+	}
+	if (!pm) {
+		printf("no display model of another driver\n");
+		return KMS_EXIT_FAIL;
+	}
+	vgem = open_vgem();
+	if (vgem < 0)
+		return KMS_EXIT_SKIP;
+	ret = stress_begin(&st, "shared");
+	if (!ret && disp_plug(&p, pm, d->test)) {
+		printf("the second display (%s on %s; boot with dummy_hcd.num=2) did not come up\n",
+		       pm->name, SHARED_UDC);
+		ret = KMS_EXIT_FAIL;
+	}
+	if (ret)
+		goto out;
+	ret = KMS_EXIT_FAIL;
+	/* one vgem buffer that holds either display's framebuffer */
+	bw = d->w > p.w ? d->w : p.w;
+	bh = d->h > p.h ? d->h : p.h;
+	big = malloc((size_t)bw * bh * 4);
+	sc = mmap(NULL, 4 * sizeof(*sc), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!big || sc == MAP_FAILED) {
+		printf("out of memory\n");
+		goto out;
+	}
+	memset(sc, 0, 4 * sizeof(*sc));
+	stop = &sc[3].done;
+	if (kms_dumb_create(vgem, bw, bh, 32, &buf) || kms_dumb_map(&buf))
+		goto out;
+	dmabuf = kms_prime_export(vgem, buf.handle);
+	if (dmabuf < 0)
+		goto out;
+	for (k = 0; k < 2; k++)
+		if (kms_prime_import(dd[k]->fd, dmabuf, &handle[k]) ||
+		    kms_add_fb_xrgb(dd[k]->fd, dd[k]->w, dd[k]->h, handle[k],
+				    buf.pitch, &fb[k]))
+			goto out;
+	printf("one %ux%u vgem buffer on %s (%ux%u) and %s (%ux%u)\n", bw, bh,
+	       d->m->name, d->w, d->h, pm->name, p.w, p.h);
+	pattern_fill(big, bw, bh, bw * 4, 1);
+	for (k = 0; k < bh; k++)
+		memcpy((char *)buf.map + (size_t)k * buf.pitch,
+		       big + (size_t)k * bw, bw * 4);
+	for (k = 0; k < 2; k++)
+		if (shared_show(&st, dd[k], fb[k], big, bw, true))
+			goto out;
+
+	updates = stress_count(&st, 2000);
+	fflush(stdout);
+	for (k = 0; k < 3; k++) {
+		pid[k] = fork();
+		if (pid[k] < 0) {
+			printf("fork failed: %s\n", strerror(errno));
+			pid[k] = 0;
+			goto reap;
+		}
+		if (pid[k])
+			continue;
+		if (k < 2)
+			shared_updater(dd[k], fb[k], updates, 11 + k, &sc[k]);
+		else
+			shared_fencer(vgem, buf.handle, buf.map, bw, bh,
+				      buf.pitch, &sc[2], stop);
+		sc[k].done = 1;
+		_exit(0);
+	}
+reap:
+	/* the updaters must finish; a call that hangs shows as a timeout */
+	deadline = disp_now_ms() + (long)updates * 200 + 60000;
+	while (disp_now_ms() < deadline && !(sc[0].done && sc[1].done))
+		usleep(100 * 1000);
+	*stop = 1;
+	for (k = 0; k < 3; k++) {
+		int status;
+
+		if (!pid[k])
+			continue;
+		if (k < 2 && !sc[k].done) {
+			printf("the updater of %s has not finished\n",
+			       dd[k]->m->name);
+			sc[k].hangs++;
+			kill(pid[k], SIGKILL);
+		}
+		waitpid(pid[k], &status, 0);
+	}
+	for (k = 0; k < 3; k++) {
+		unsigned int e;
+
+		st.calls += sc[k].calls;
+		st.hangs += sc[k].hangs;
+		for (e = 0; e < STRESS_ERRNOS; e++)
+			st.errs[e] += sc[k].errs[e];
+	}
+	printf("updates: %s %lu calls (longest %ld ms), %s %lu calls (longest %ld ms); %lu fences attached and signalled\n",
+	       d->m->name, sc[0].calls, sc[0].max_ms, pm->name, sc[1].calls,
+	       sc[1].max_ms, sc[2].fences);
+	if (!pid[0] || !pid[1] || !pid[2] || !sc[0].done || !sc[1].done)
+		goto out;
+	/* the last picture, on both */
+	pattern_fill(big, bw, bh, bw * 4, 2);
+	for (k = 0; k < bh; k++)
+		memcpy((char *)buf.map + (size_t)k * buf.pitch,
+		       big + (size_t)k * bw, bw * 4);
+	ret = 0;
+	for (k = 0; k < 2 && !ret; k++)
+		ret = shared_show(&st, dd[k], fb[k], big, bw, false);
+out:
+	snprintf(what, sizeof(what), "%s and %s, %lu fences",
+		 d->m->name, pm ? pm->name : "?",
+		 sc != MAP_FAILED ? sc[2].fences : 0);
+	for (k = 0; k < 2; k++) {
+		if (fb[k])
+			drmModeRmFB(dd[k]->fd, fb[k]);
+		if (handle[k])
+			kms_gem_close(dd[k]->fd, handle[k]);
+	}
+	if (dmabuf >= 0)
+		close(dmabuf);
+	if (buf.handle)
+		kms_dumb_destroy(&buf);
+	if (p.emu && disp_unplug(&p))
+		ret = KMS_EXIT_FAIL;
+	disp_free(&p);
+	ret = stress_end(&st, d, what, ret);
+	free(big);
+	if (sc != MAP_FAILED)
+		munmap(sc, 4 * sizeof(*sc));
+	close(vgem);
+	return ret;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 struct scenario {
@@ -2889,6 +3807,10 @@ static const struct scenario scenarios[] = {
 	  .own_plug = true },
 	{ .name = "hostile_edid_short", .run = scen_hostile_edid_short,
 	  .only = "udl", .own_plug = true },
+	{ .name = "stress_unplug", .run = scen_stress_unplug },
+	{ .name = "stress_dirtyfb", .run = scen_stress_dirty },
+	{ .name = "stress_orphan", .run = scen_stress_orphan },
+	{ .name = "stress_shared", .run = scen_stress_shared },
 	{ .name = "demo", .run = scen_demo, .args = demo_args,
 	  .argspec = " [OUTDIR [NFRAMES]]" },
 	{ .name = NULL },

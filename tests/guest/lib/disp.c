@@ -296,7 +296,10 @@ int disp_plug(struct disp *d, const struct disp_model *m, const char *test)
 	long deadline;
 
 	if (!d->emu) {
+		const char *udc = d->udc;
+
 		memset(d, 0, sizeof(*d));
+		d->udc = udc;
 		d->fd = -1;
 		d->m = m;
 		d->test = test;
@@ -322,7 +325,7 @@ int disp_plug(struct disp *d, const struct disp_model *m, const char *test)
 		       m->driver);
 		return KMS_EXIT_FAIL;
 	}
-	if (m->start(d->emu, DISP_UDC)) {
+	if (m->start(d->emu, d->udc ? d->udc : DISP_UDC)) {
 		printf("cannot start the emulated %s device\n", m->name);
 		return KMS_EXIT_FAIL;
 	}

@@ -83,6 +83,7 @@ extern const struct disp_model *const disp_models[];
 struct disp {
 	const struct disp_model *m;
 	const char *test;	/* for messages and PNG names */
+	const char *udc;	/* the UDC to plug into; NULL: DISP_UDC */
 	void *emu;		/* m->emu_size bytes */
 	bool plugged;
 	int fd;			/* the card, -1 if none */
