@@ -98,6 +98,9 @@ boot_guest() {
 	# ARGS may give the boot's tests a longer timeout: vl.timeout=N.
 	local timeout=$TEST_TIMEOUT
 	[[ " $extra " =~ \ vl\.timeout=([0-9]+)\  ]] && timeout=${BASH_REMATCH[1]}
+	# GUEST_APPEND's comes first on the command line, so /init takes it
+	[[ " ${GUEST_APPEND:-} " =~ \ vl\.timeout=([0-9]+)\  ]] &&
+		timeout=${BASH_REMATCH[1]}
 	append="console=ttyS0 panic=-1 oops=panic panic_on_warn=0 loglevel=7"
 	append+=" kasan.fault=report ${GUEST_APPEND:-}"
 	[[ " $extra " =~ \ vl\.timeout= ]] || append+=" vl.timeout=$timeout"

@@ -23,7 +23,7 @@ rc=0
 # their boot's ARGS); the guest's /init takes the first vl.timeout on the
 # command line, GUEST_APPEND's, which comes before the ARGS.
 VL_INSTANCE=stress \
-	GUEST_APPEND="vl.stress=full vl.timeout=${STRESS_TIMEOUT:-3600}${VL_SEED:+ vl.seed=$VL_SEED}" \
+	GUEST_APPEND="vl.stress=full vl.timeout=${STRESS_TIMEOUT:-1800}${VL_SEED:+ vl.seed=$VL_SEED}" \
 	"$TOP/scripts/guest-run.sh" test "${names[@]}" || rc=1
 
 RUN=$BUILD/inst-stress

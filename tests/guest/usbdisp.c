@@ -2907,7 +2907,7 @@ static int demo_args(int argc, char **argv)
 struct stress {
 	const char *scen;
 	bool full;		/* vl.stress=full: the whole counts */
-	unsigned int seed;
+	unsigned int seed, seed0;
 	int kmsg;		/* /dev/kmsg, read from the start */
 	long t0;
 	unsigned long calls, errs[STRESS_ERRNOS], hangs;
@@ -2963,6 +2963,7 @@ static int stress_begin(struct stress *st, const char *scen)
 	st->seed = st->full ? (unsigned int)now_us() | 1 : 1;
 	if (cmdline_arg("vl.seed", val, sizeof(val)))
 		st->seed = strtoul(val, NULL, 0) | 1;
+	st->seed0 = st->seed;
 	printf("stress %s: %s counts, seed %u\n", scen,
 	       st->full ? "the whole" : "a tenth of the", st->seed);
 	st->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -3049,18 +3050,30 @@ static unsigned long stress_kmemleak(void)
 	return n;
 }
 
-/* Print the line of figures; @what: the scenario's own counts. */
+/*
+ * Print the line of figures; @what: the scenario's own counts.  A call
+ * that failed with an errno not in @allowed (a 0-terminated list) fails
+ * the scenario.
+ */
 static int stress_end(struct stress *st, struct disp *d, const char *what,
-		      int ret)
+		      const int *allowed, int ret)
 {
+	unsigned long unexpected = 0;
 	unsigned int bufs, attachments;
 	unsigned long splats, leaks, dmabufs = 0, bad = 0;
 	char errs[512];
 	size_t off;
 	int e;
 
-	for (e = 0; e < STRESS_ERRNOS; e++)
+	for (e = 0; e < STRESS_ERRNOS; e++) {
+		const int *a;
+
 		bad += st->errs[e];
+		for (a = allowed; *a && *a != e; a++)
+			;
+		if (!*a)
+			unexpected += st->errs[e];
+	}
 	off = snprintf(errs, sizeof(errs), "ok %lu", st->calls - bad);
 	for (e = 1; e < STRESS_ERRNOS && off < sizeof(errs); e++)
 		if (st->errs[e])
@@ -3074,12 +3087,12 @@ static int stress_end(struct stress *st, struct disp *d, const char *what,
 	splats = stress_splats(st);
 	if (!fi_bufinfo(&bufs, &attachments) && bufs > st->bufs)
 		dmabufs = bufs - st->bufs;
-	printf("STRESS %s %s: %s, calls %lu (%s), hangs %lu, exact %lu/%lu, splats %lu, leaks %lu (kmemleak) + %lu (dma-bufs), %ld s\n",
-	       d->m->name, st->scen, what, st->calls, errs, st->hangs,
-	       st->exact, st->frames, splats, leaks, dmabufs,
-	       (disp_now_ms() - st->t0 + 500) / 1000);
+	printf("STRESS %s %s: %s, calls %lu (%s), unexpected errors %lu, hangs %lu, exact %lu/%lu, splats %lu, leaks %lu (kmemleak) + %lu (dma-bufs), seed %u, %ld s\n",
+	       d->m->name, st->scen, what, st->calls, errs, unexpected,
+	       st->hangs, st->exact, st->frames, splats, leaks, dmabufs,
+	       st->seed0, (disp_now_ms() - st->t0 + 500) / 1000);
 	close(st->kmsg);
-	if (st->hangs || splats || leaks || dmabufs ||
+	if (st->hangs || splats || leaks || dmabufs || unexpected ||
 	    st->exact != st->frames)
 		return KMS_EXIT_FAIL;
 	return ret;
@@ -3100,7 +3113,7 @@ static int stress_exact(struct stress *st, struct disp *d, struct tbuf *b,
 
 /* A nonblocking atomic flip to @fb with one damage clip, quietly. */
 static int stress_flip(struct disp *d, struct atomic_plane *ap, uint32_t fb,
-		       const struct drm_mode_rect *r)
+		       const struct drm_mode_rect *r, bool nonblock)
 {
 	drmModeAtomicReqPtr req;
 	uint32_t blob = 0;
@@ -3115,7 +3128,8 @@ static int stress_flip(struct disp *d, struct atomic_plane *ap, uint32_t fb,
 				     blob) < 0)
 		ret = -ENOMEM;
 	else
-		ret = drmModeAtomicCommit(d->fd, req, DRM_MODE_ATOMIC_NONBLOCK,
+		ret = drmModeAtomicCommit(d->fd, req,
+					  nonblock ? DRM_MODE_ATOMIC_NONBLOCK : 0,
 					  NULL) ? -errno : 0;
 	drmModeAtomicFree(req);
 	drmModeDestroyPropertyBlob(d->fd, blob);
@@ -3130,6 +3144,7 @@ struct stress_streamer {
 	struct tbuf *b;		/* two imported vgem buffers */
 	struct atomic_plane ap;
 	volatile bool stop, done;
+	bool nonblock;		/* the flips (make stress only, see below) */
 	unsigned int seed;
 	unsigned long before;	/* calls that succeeded */
 	int last;		/* the last call's result */
@@ -3156,7 +3171,8 @@ static void *stress_stream(void *arg)
 		if (i % 2) {
 			/* a nonblocking flip to the other buffer */
 			cur ^= 1;
-			err = stress_flip(d, &s->ap, s->b[cur].fb, &r);
+			err = stress_flip(d, &s->ap, s->b[cur].fb, &r,
+					  s->nonblock);
 			if (err == -EBUSY) {
 				cur ^= 1;
 				usleep(1000);
@@ -3205,6 +3221,14 @@ static int stress_unplug_cycle(struct stress *st, struct disp *d, int vgem,
 		goto out;
 	s.b = b;
 	s.seed = stress_rand(st);
+	/*
+	 * make check commits the flips blocking: a nonblocking flip followed
+	 * by a blocking DIRTYFB can hit a use-after-free in 6.12's
+	 * drm_atomic_helper_wait_for_vblanks() on these drivers (no vblank:
+	 * the next commit may free the CRTC state it reads after hw_done).
+	 * make stress found it once in 100 udl cycles; it is not fixed yet.
+	 */
+	s.nonblock = st->full;
 	if (pthread_create(&thread, NULL, stress_stream, &s)) {
 		printf("pthread_create failed\n");
 		ret = KMS_EXIT_FAIL;
@@ -3218,8 +3242,10 @@ static int stress_unplug_cycle(struct stress *st, struct disp *d, int vgem,
 	pthread_mutex_unlock(&v->lock);
 	d->m->stop(d->emu);
 	d->plugged = false;
-	if (vusb_failed(d->m->usb(d->emu)))
+	if (vusb_failed(d->m->usb(d->emu))) {
 		printf("cycle %u: the USB side failed\n", cycle);
+		ret = KMS_EXIT_FAIL;
+	}
 	/* the stream's calls fail now; let it see a few, then stop it */
 	usleep(200 * 1000);
 	s.stop = true;
@@ -3232,6 +3258,11 @@ static int stress_unplug_cycle(struct stress *st, struct disp *d, int vgem,
 	pthread_join(thread, NULL);
 	printf("cycle %u: unplugged after %u ms, %lu updates; the last returned %s\n",
 	       cycle, delay, s.before, s.last ? strerror(-s.last) : "0");
+	if (s.last != -ENODEV) {
+		printf("cycle %u: the updates do not fail with ENODEV after the unplug\n",
+		       cycle);
+		ret = KMS_EXIT_FAIL;
+	}
 out:
 	for (i = 0; i < 2; i++) {
 		tbuf_unmap_vgem(&b[i]);
@@ -3242,6 +3273,7 @@ out:
 
 static int scen_stress_unplug(struct disp *d)
 {
+	static const int allowed[] = { ENODEV, EBUSY, 0 };
 	unsigned long proto = 0;
 	unsigned int cycles, c;
 	struct stress st;
@@ -3268,9 +3300,15 @@ static int scen_stress_unplug(struct disp *d)
 		if (disp_wait_unbound(d))
 			ret = KMS_EXIT_FAIL;
 	}
+	if (proto) {
+		printf("the device recorded %lu protocol errors before the unplugs\n",
+		       proto);
+		ret = KMS_EXIT_FAIL;
+	}
 	if (!ret) {
 		struct tbuf b;
 
+		tbuf_init(&b, TB_VGEM, d);
 		printf("a fresh plug after %u cycles\n", c);
 		ret = disp_plug(d, d->m, d->test);
 		if (!ret)
@@ -3282,9 +3320,9 @@ static int scen_stress_unplug(struct disp *d)
 		tbuf_unmap_vgem(&b);
 		tbuf_destroy(&b);
 	}
-	snprintf(what, sizeof(what), "%u/%u unplugs, %lu protocol errors at the cut",
-		 c, cycles, proto);
-	ret = stress_end(&st, d, what, ret);
+	snprintf(what, sizeof(what), "%u/%u unplugs (%s flips), %lu protocol errors",
+		 c, cycles, st.full ? "nonblocking" : "blocking", proto);
+	ret = stress_end(&st, d, what, allowed, ret);
 out:
 	close(vgem);
 	return ret;
@@ -3410,7 +3448,7 @@ static int scen_stress_dirty(struct disp *d)
 	tbuf_unmap_vgem(&b);
 	tbuf_destroy(&b);
 	close(vgem);
-	return stress_end(&st, d, what, ret);
+	return stress_end(&st, d, what, (const int[]){ EINVAL, 0 }, ret);
 }
 
 /* -- the exporter's handles and fds closed while displayed -- */
@@ -3496,11 +3534,27 @@ static int scen_stress_orphan(struct disp *d)
 			close(vgem);
 		/* nothing but the framebuffer holds it now */
 		if (!ret) {
+			struct vdisp *v = d->m->vdisp(d->emu);
+			unsigned long before;
 			long t = disp_now_ms();
+			int err;
 
-			stress_call(&st, disp_dirty(d, b.fb, NULL, 0, true),
-				    disp_now_ms() - t);
-			ret = disp_wait(d, b.fb, "orphan");
+			pthread_mutex_lock(&v->lock);
+			before = v->frames;
+			pthread_mutex_unlock(&v->lock);
+			err = disp_dirty(d, b.fb, NULL, 0, true);
+			stress_call(&st, err, disp_now_ms() - t);
+			/* a new picture, not the one still shown */
+			if (!err && vdisp_wait(v, before, 3000) < 0 &&
+			    d->m->flush_fallback) {
+				struct drm_mode_rect px;
+
+				rect(&px, 0, 0, 1, 1);	/* pushes udl's tail out */
+				err = disp_dirty(d, b.fb, &px, 1, true);
+			}
+			if (!err && vdisp_wait(v, before, DISP_FRAME_MS) < 0)
+				err = -ETIMEDOUT;
+			ret = err ? KMS_EXIT_FAIL : disp_wait(d, b.fb, "orphan");
 			st.frames++;
 			if (!ret)
 				st.exact++;
@@ -3510,7 +3564,7 @@ static int scen_stress_orphan(struct disp *d)
 		stress_call(&st, drmModeRmFB(d->fd, prev_fb) ? -errno : 0, 0);
 	snprintf(what, sizeof(what), "%u cycles, %d of the 12 first-two close orders",
 		 c, __builtin_popcount(orders));
-	return stress_end(&st, d, what, ret);
+	return stress_end(&st, d, what, (const int[]){ 0 }, ret);
 }
 
 /* -- two processes, two displays, one buffer, fences from a third -- */
@@ -3763,7 +3817,11 @@ out:
 	if (p.emu && disp_unplug(&p))
 		ret = KMS_EXIT_FAIL;
 	disp_free(&p);
-	ret = stress_end(&st, d, what, ret);
+	if (sc != MAP_FAILED && !sc[2].fences) {
+		printf("no fence was attached\n");
+		ret = KMS_EXIT_FAIL;
+	}
+	ret = stress_end(&st, d, what, (const int[]){ 0 }, ret);
 	free(big);
 	if (sc != MAP_FAILED)
 		munmap(sc, 4 * sizeof(*sc));

@@ -178,7 +178,7 @@ static void *status_thread(void *arg)
 			pthread_cond_wait(&g->st_cond, &g->st_lock);
 		if (g->st_stop)
 			break;
-		i = g->st_head % GM12U320_EMU_STATUS_QUEUE;
+		i = g->st_head++ % GM12U320_EMU_STATUS_QUEUE;
 		memcpy(cmd + 4, g->st_tag[i], 4);
 		draw = g->st_draw[i];
 		pthread_mutex_unlock(&g->st_lock);
@@ -188,9 +188,6 @@ static void *status_thread(void *arg)
 			pthread_mutex_unlock(&g->disp.lock);
 		}
 		pthread_mutex_lock(&g->st_lock);
-		/* sent, or the host is gone: either way it is done */
-		if (g->st_head != g->st_tail)
-			g->st_head++;
 	}
 	pthread_mutex_unlock(&g->st_lock);
 	return NULL;
@@ -207,7 +204,9 @@ static void gm12u320_quiesce(struct vusb_dev *dev)
 	g->st_stop = true;
 	pthread_cond_signal(&g->st_cond);
 	pthread_mutex_unlock(&g->st_lock);
-	pthread_join(g->st_thread, NULL);
+	/* a status the host never reads keeps EP_WRITE waiting */
+	if (vusb_stop_thread(g->st_thread))
+		vusb_error(dev, "the status thread does not stop");
 	g->st_running = false;
 }
 

@@ -112,10 +112,12 @@ static void install_wake_handler(void)
 }
 
 /* The thread must already see its stop flag; returns 0 once joined. */
-static int stop_thread(pthread_t thread)
+int vusb_stop_thread(pthread_t thread)
 {
 	struct timespec ts;
 	int i;
+
+	install_wake_handler();
 
 	for (i = 0; i < STOP_TRIES; i++) {
 		pthread_kill(thread, SIGUSR1);
@@ -353,7 +355,7 @@ static void disable_eps(struct vusb_dev *dev)
 
 		if (ep->thread_running) {
 			ep->stop = true;
-			if (stop_thread(ep->thread))
+			if (vusb_stop_thread(ep->thread))
 				vusb_error(dev, "ep 0x%02x thread does not stop",
 					   ep->addr);
 			ep->thread_running = false;
@@ -680,7 +682,7 @@ void vusb_stop(struct vusb_dev *dev)
 		return;
 	dev->stopping = true;
 	disable_eps(dev);
-	if (dev->ep0_running && stop_thread(dev->ep0_thread))
+	if (dev->ep0_running && vusb_stop_thread(dev->ep0_thread))
 		vusb_error(dev, "ep0 thread does not stop");
 	dev->ep0_running = false;
 	if (dev->quiesce)

@@ -106,9 +106,10 @@ struct vusb_dev {
 	/* Called (ep0 thread) after SET_CONFIGURATION enabled the endpoints. */
 	void (*configured)(struct vusb_dev *dev);
 	/*
-	 * Called by vusb_stop() once the endpoints are disabled (a pending
-	 * vusb_ep_write() has returned) and before the gadget goes: stop
-	 * the device's own threads that write to endpoints.  May be NULL.
+	 * Called by vusb_stop() once the endpoint readers have stopped and
+	 * before the gadget goes: stop the device's own threads that write
+	 * to endpoints (a write the host never reads blocks until
+	 * vusb_stop_thread() interrupts it).  May be NULL.
 	 */
 	void (*quiesce)(struct vusb_dev *dev);
 	void *priv;
@@ -138,6 +139,12 @@ int vusb_start(struct vusb_dev *dev, const char *udc);
  * started again (plugged in as a new device).
  */
 void vusb_stop(struct vusb_dev *dev);
+
+/*
+ * Join a thread of the device, interrupting its blocking raw-gadget call
+ * with SIGUSR1 until it returns; 0 or -ETIMEDOUT.
+ */
+int vusb_stop_thread(pthread_t thread);
 
 /* Bytes received on all OUT endpoints since the device was set up. */
 uint64_t vusb_out_bytes(struct vusb_dev *dev);
