@@ -321,6 +321,16 @@ static int tbuf_create(struct tbuf *b, enum tbuf_kind kind, struct disp *d,
 	return 0;
 }
 
+/* A TB_VGEM framebuffer whose vgem buffer is mapped here too. */
+static int tbuf_create_mapped(struct tbuf *b, struct disp *d, int vgem)
+{
+	int ret = tbuf_create(b, TB_VGEM, d, vgem);
+
+	if (!ret && tbuf_map_vgem(b))
+		ret = KMS_EXIT_FAIL;
+	return ret;
+}
+
 static void tbuf_destroy(struct tbuf *b)
 {
 	if (b->fb)
@@ -667,11 +677,10 @@ static int scen_flip(struct disp *d)
 	vgem = open_vgem();
 	if (vgem < 0)
 		return KMS_EXIT_SKIP;
-	ret = tbuf_create(&b[0], TB_VGEM, d, vgem);
+	tbuf_init(&b[1], TB_VGEM, d);	/* destroyed if b[0] fails */
+	ret = tbuf_create_mapped(&b[0], d, vgem);
 	if (!ret)
-		ret = tbuf_create(&b[1], TB_VGEM, d, vgem);
-	if (!ret && (tbuf_map_vgem(&b[0]) || tbuf_map_vgem(&b[1])))
-		ret = KMS_EXIT_FAIL;
+		ret = tbuf_create_mapped(&b[1], d, vgem);
 	if (!ret)
 		ret = find_plane(d, &ap);
 	if (!ret)
@@ -820,9 +829,7 @@ static int scen_fence(struct disp *d)
 	vgem = open_vgem();
 	if (vgem < 0)
 		return KMS_EXIT_SKIP;
-	ret = tbuf_create(&b, TB_VGEM, d, vgem);
-	if (!ret && tbuf_map_vgem(&b))
-		ret = KMS_EXIT_FAIL;
+	ret = tbuf_create_mapped(&b, d, vgem);
 	if (!ret)
 		ret = full_frame(d, &b, 0, true);
 	if (ret)
@@ -2844,9 +2851,7 @@ static int scen_demo(struct disp *d)
 	vgem = open_vgem();
 	if (vgem < 0)
 		return KMS_EXIT_SKIP;
-	ret = tbuf_create(&b, TB_VGEM, d, vgem);
-	if (!ret && tbuf_map_vgem(&b))
-		ret = KMS_EXIT_FAIL;
+	ret = tbuf_create_mapped(&b, d, vgem);
 	for (frame = 0; !ret && frame < demo_frames; frame++) {
 		if (demo_frame(d, &b, frame, &bad))
 			failed++;
@@ -3211,8 +3216,7 @@ static int stress_unplug_cycle(struct stress *st, struct disp *d, int vgem,
 		tbuf_init(&b[i], TB_VGEM, d);
 	ret = 0;
 	for (i = 0; i < 2 && !ret; i++)
-		if (tbuf_create(&b[i], TB_VGEM, d, vgem) || tbuf_map_vgem(&b[i]))
-			ret = KMS_EXIT_FAIL;
+		ret = tbuf_create_mapped(&b[i], d, vgem);
 	if (!ret)
 		ret = find_plane(d, &s.ap);
 	if (!ret)
@@ -3312,9 +3316,7 @@ static int scen_stress_unplug(struct disp *d)
 		printf("a fresh plug after %u cycles\n", c);
 		ret = disp_plug(d, d->m, d->test);
 		if (!ret)
-			ret = tbuf_create(&b, TB_VGEM, d, vgem);
-		if (!ret && tbuf_map_vgem(&b))
-			ret = KMS_EXIT_FAIL;
+			ret = tbuf_create_mapped(&b, d, vgem);
 		if (!ret)
 			ret = stress_exact(&st, d, &b, cycles + 1, true);
 		tbuf_unmap_vgem(&b);
@@ -3392,11 +3394,10 @@ static int scen_stress_dirty(struct disp *d)
 	vgem = open_vgem();
 	if (vgem < 0)
 		return KMS_EXIT_SKIP;
+	tbuf_init(&b, TB_VGEM, d);
 	ret = stress_begin(&st, "dirtyfb");
 	if (!ret)
-		ret = tbuf_create(&b, TB_VGEM, d, vgem);
-	if (!ret && tbuf_map_vgem(&b))
-		ret = KMS_EXIT_FAIL;
+		ret = tbuf_create_mapped(&b, d, vgem);
 	if (!ret)
 		ret = stress_exact(&st, d, &b, 0, true);
 	calls = stress_count(&st, 10000);
@@ -3477,9 +3478,7 @@ static int scen_stress_orphan(struct disp *d)
 
 		if (vgem < 0)
 			return KMS_EXIT_SKIP;
-		ret = tbuf_create(&b, TB_VGEM, d, vgem);
-		if (!ret && tbuf_map_vgem(&b))
-			ret = KMS_EXIT_FAIL;
+		ret = tbuf_create_mapped(&b, d, vgem);
 		if (!ret)
 			ret = stress_exact(&st, d, &b, 2 * c, true);
 		/* the last reference of the previous cycle's buffer */
