@@ -13,7 +13,8 @@
 # VL_BISECT_FROM=N resumes at step N: the patches before it are applied
 # without checks, for a run split over sessions. The first line names the
 # series by a hash of its commits' messages and trees, so that the parts
-# of a split run can be matched to one series.
+# of a split run can be matched to one series. VL_BISECT_TO=M stops after
+# step M.
 #
 # Options that a later patch adds (DRM_GEM_BLIT_HELPER, DRM_GEM_BLIT_BENCH)
 # are simply absent at the earlier steps; the configurations are regenerated
@@ -60,14 +61,15 @@ ours='(drivers/gpu/drm|drivers/dma-buf|include/drm|include/linux/dma-buf\.h)'
 mapfile -t patches < <(ls "$SER"/patches/*.patch | grep -v 0000-cover-letter)
 n=${#patches[@]}
 from=${VL_BISECT_FROM:-0}
+to=${VL_BISECT_TO:-$n}
 failed=0
 t0=$(date +%s)
 id=$(for c in $(git -C "$SER/linux" rev-list --reverse base..HEAD); do
 	git -C "$SER/linux" show -s --format=%B "$c"
 	git -C "$SER/linux" rev-parse "$c^{tree}"
      done | sha1sum | cut -c1-12)
-echo "bisect-check: series $id, $n patches, from step $from"
-for i in $(seq 0 "$n"); do
+echo "bisect-check: series $id, $n patches, steps $from to $to"
+for i in $(seq 0 "$to"); do
 	s=$(date +%s)
 	res=()
 	if [ "$i" -gt 0 ] && [ "$i" -lt "$from" ]; then
@@ -127,5 +129,5 @@ for i in $(seq 0 "$n"); do
 		done ;;
 	esac
 done
-echo "bisect-check: series $id, steps $from to $n, $failed failed, $(( ($(date +%s) - t0) / 60 )) min"
+echo "bisect-check: series $id, steps $from to $to, $failed failed, $(( ($(date +%s) - t0) / 60 )) min"
 [ "$failed" -eq 0 ]

@@ -88,6 +88,12 @@
  *                   random point of its first second; every call must
  *                   return within STRESS_HANG_MS; then a fresh plug shows
  *                   an exact frame.
+ *   stress_flipdirty 50000 pairs of a nonblocking atomic flip (in one of
+ *                   four with a 64x64 clip, else with one beyond the
+ *                   framebuffer) and, at once, a blocking DIRTYFB of a
+ *                   clip beyond it; no splat (the 6.12 use-after-free in
+ *                   drm_atomic_helper_wait_for_vblanks()), an exact frame
+ *                   after.
  *   stress_dirtyfb  10000 DIRTYFB calls of random clips inside the
  *                   framebuffer (1 to 8, or in one call of four 1 to 64;
  *                   a call's clips in a window of a quarter
@@ -144,25 +150,6 @@
 #include "lib/disp.h"
 #include "gud.h"
 #include "udl.h"
-
-/* vgem's fence ioctls (uapi drm/vgem_drm.h; libdrm has no header). */
-struct vgem_fence_attach {
-	uint32_t handle;	/* GEM handle on the vgem fd */
-	uint32_t flags;		/* VGEM_WRITE_FENCE: exclusive */
-	uint32_t out_fence;	/* returned id */
-	uint32_t pad;
-};
-
-struct vgem_fence_signal {
-	uint32_t fence;
-	uint32_t flags;
-};
-
-#define VGEM_WRITE_FENCE	0x1
-#define VGEM_IOCTL_FENCE_ATTACH \
-	DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_fence_attach)
-#define VGEM_IOCTL_FENCE_SIGNAL \
-	DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_fence_signal)
 
 #define FENCE_HOLD_MS		1500
 #define ERROR_WAIT_MS		10000
@@ -452,66 +439,12 @@ static unsigned int damage_clips(struct disp *d, int round,
 	return 2;
 }
 
-struct atomic_plane {
-	uint32_t plane_id, prop_fb, prop_damage;
-};
-
-/* The display's primary plane and its FB_ID / FB_DAMAGE_CLIPS props. */
-static int find_plane(struct disp *d, struct atomic_plane *ap)
-{
-	drmModeObjectPropertiesPtr props;
-	drmModePlaneResPtr pres;
-	int ret = KMS_EXIT_FAIL;
-	unsigned int i;
-
-	memset(ap, 0, sizeof(*ap));
-	if (drmSetClientCap(d->fd, DRM_CLIENT_CAP_ATOMIC, 1)) {
-		printf("DRM_CLIENT_CAP_ATOMIC refused: %s\n", strerror(errno));
-		return KMS_EXIT_FAIL;
-	}
-	pres = drmModeGetPlaneResources(d->fd);
-	if (!pres || pres->count_planes != 1) {
-		printf("expected one plane, got %d\n",
-		       pres ? (int)pres->count_planes : -1);
-		goto out;
-	}
-	ap->plane_id = pres->planes[0];
-	props = drmModeObjectGetProperties(d->fd, ap->plane_id,
-					   DRM_MODE_OBJECT_PLANE);
-	for (i = 0; props && i < props->count_props; i++) {
-		drmModePropertyPtr p = drmModeGetProperty(d->fd,
-							  props->props[i]);
-
-		if (p && !strcmp(p->name, "FB_ID"))
-			ap->prop_fb = p->prop_id;
-		if (p && !strcmp(p->name, "FB_DAMAGE_CLIPS"))
-			ap->prop_damage = p->prop_id;
-		drmModeFreeProperty(p);
-	}
-	drmModeFreeObjectProperties(props);
-	if (!ap->prop_fb) {
-		printf("plane %u has no FB_ID property\n", ap->plane_id);
-		goto out;
-	}
-	if (!ap->prop_damage) {
-		printf("plane %u has no FB_DAMAGE_CLIPS property: %s cannot take damage through atomic commits\n",
-		       ap->plane_id, d->m->driver);
-		goto out;
-	}
-	printf("plane %u: FB_ID %u, FB_DAMAGE_CLIPS %u\n", ap->plane_id,
-	       ap->prop_fb, ap->prop_damage);
-	ret = 0;
-out:
-	drmModeFreePlaneResources(pres);
-	return ret;
-}
-
 /*
  * An atomic commit of @fb on the plane with @n damage clips, with @flags
  * (DRM_MODE_ATOMIC_NONBLOCK: retried while the previous one is busy);
  * -errno.
  */
-static int atomic_damage_flags(struct disp *d, struct atomic_plane *ap,
+static int atomic_damage_flags(struct disp *d, struct disp_plane *ap,
 			       uint32_t fb, const struct drm_mode_rect *r,
 			       unsigned int n, uint32_t flags)
 {
@@ -550,7 +483,7 @@ static int atomic_damage_flags(struct disp *d, struct atomic_plane *ap,
 	return ret;
 }
 
-static int atomic_damage(struct disp *d, struct atomic_plane *ap, uint32_t fb,
+static int atomic_damage(struct disp *d, struct disp_plane *ap, uint32_t fb,
 			 const struct drm_mode_rect *r, unsigned int n)
 {
 	return atomic_damage_flags(d, ap, fb, r, n, 0);
@@ -559,7 +492,7 @@ static int atomic_damage(struct disp *d, struct atomic_plane *ap, uint32_t fb,
 static int scen_damage(struct disp *d, bool atomic)
 {
 	struct drm_mode_rect r[3];
-	struct atomic_plane ap;
+	struct disp_plane ap;
 	uint32_t *img = NULL;
 	unsigned int n, i;
 	struct tbuf b;
@@ -568,7 +501,7 @@ static int scen_damage(struct disp *d, bool atomic)
 
 	ret = tbuf_create(&b, TB_DUMB, d, -1);
 	if (!ret && atomic)
-		ret = find_plane(d, &ap);
+		ret = disp_find_plane(d, &ap);
 	if (!ret)
 		ret = full_frame(d, &b, 0, true);
 	for (round = 1; round <= 2 && !ret; round++) {
@@ -608,40 +541,6 @@ static int scen_damage_atomic(struct disp *d)
 
 /* ---- flips -------------------------------------------------------------- */
 
-/*
- * The blit helper's debugfs file of @d's card: the bytes of staging memory
- * its plane holds and the bytes the last commit copied into it.
- */
-static int staging_counts(struct disp *d, unsigned long long *held,
-			  unsigned long long *last)
-{
-	char path[128], line[256];
-	struct stat st;
-	bool found = false;
-	FILE *f;
-
-	if (fstat(d->fd, &st))
-		return -1;
-	snprintf(path, sizeof(path), DEBUGFS_DRI "/%u/gem_blit_staging",
-		 minor(st.st_rdev));
-	f = fopen(path, "r");
-	if (!f) {
-		printf("cannot read %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		const char *s = strstr(line, ": staging ");
-
-		if (s && sscanf(s, ": staging %llu bytes, last commit copied %llu bytes",
-				held, last) == 2)
-			found = true;
-	}
-	fclose(f);
-	if (!found)
-		printf("%s has no plane line\n", path);
-	return found ? 0 : -1;
-}
-
 static long now_us(void)
 {
 	struct timespec ts;
@@ -666,7 +565,7 @@ static int scen_flip(struct disp *d)
 {
 	unsigned long long held, last;
 	struct drm_mode_rect r;
-	struct atomic_plane ap;
+	struct disp_plane ap;
 	long t0, us;
 	uint32_t *img = NULL;
 	struct tbuf b[2];
@@ -682,7 +581,7 @@ static int scen_flip(struct disp *d)
 	if (!ret)
 		ret = tbuf_create_mapped(&b[1], d, vgem);
 	if (!ret)
-		ret = find_plane(d, &ap);
+		ret = disp_find_plane(d, &ap);
 	if (!ret)
 		ret = full_frame(d, &b[0], 0, true);
 	for (k = 1; k <= FLIPS && !ret; k++) {
@@ -706,7 +605,7 @@ static int scen_flip(struct disp *d)
 		snprintf(what, sizeof(what), "flip%u", k);
 		if (disp_wait(d, t->fb, what))
 			break;
-		if (staging_counts(d, &held, &last))
+		if (disp_staging_counts(d, &held, &last))
 			break;
 		printf("%s to fb %u, clip %ux%u+%u+%u: nonblocking ioctl %ld us, copied %llu bytes, staging holds %llu bytes\n",
 		       what, t->fb, FLIP_CLIP, FLIP_CLIP, x, y, us, last, held);
@@ -1408,7 +1307,7 @@ static const char *const fi_names[FI_NSTEPS] = {
 
 struct fi {
 	struct disp *d;
-	struct atomic_plane ap;
+	struct disp_plane ap;
 	struct tbuf b[2];	/* vgem buffers, exported; imports on d */
 	uint32_t fb[2];
 	uint32_t blob;		/* the flip's FB_DAMAGE_CLIPS */
@@ -1742,7 +1641,7 @@ static int scen_faultinj(struct disp *d)
 		close(vgem);
 		return KMS_EXIT_SKIP;
 	}
-	if (find_plane(d, &f.ap))
+	if (disp_find_plane(d, &f.ap))
 		goto out;
 	if (!strcmp(d->m->driver, "gud"))
 		((struct gud_emu *)d->emu)->resync = true;
@@ -2142,7 +2041,7 @@ static void stream_explain(struct disp *d, const struct vdisp_check *c,
 }
 
 /* An atomic commit of @fb on the plane alone (damage: all of it). */
-static int atomic_flip(struct disp *d, struct atomic_plane *ap, uint32_t fb)
+static int atomic_flip(struct disp *d, struct disp_plane *ap, uint32_t fb)
 {
 	drmModeAtomicReqPtr req = drmModeAtomicAlloc();
 	int ret = 0;
@@ -2174,7 +2073,7 @@ static int scen_stream(struct disp *d)
 	struct vdisp_check *c = NULL, mid;
 	unsigned int i, cur = 0, flips = 0;
 	uint64_t *rows = NULL;
-	struct atomic_plane ap;
+	struct disp_plane ap;
 	uint32_t *img = NULL, *dev = NULL;
 	long t0, t1, idx;
 	struct tbuf b[2];
@@ -2187,7 +2086,7 @@ static int scen_stream(struct disp *d)
 	if (!ret)
 		ret = tbuf_create(&b[1], TB_DUMB, d, -1);
 	if (!ret)
-		ret = find_plane(d, &ap);
+		ret = disp_find_plane(d, &ap);
 	if (ret)
 		goto out;
 	ret = KMS_EXIT_FAIL;
@@ -3116,40 +3015,15 @@ static int stress_exact(struct stress *st, struct disp *d, struct tbuf *b,
 	return ret;
 }
 
-/* A nonblocking atomic flip to @fb with one damage clip, quietly. */
-static int stress_flip(struct disp *d, struct atomic_plane *ap, uint32_t fb,
-		       const struct drm_mode_rect *r, bool nonblock)
-{
-	drmModeAtomicReqPtr req;
-	uint32_t blob = 0;
-	int ret;
-
-	if (drmModeCreatePropertyBlob(d->fd, r, sizeof(*r), &blob))
-		return -errno;
-	req = drmModeAtomicAlloc();
-	if (!req ||
-	    drmModeAtomicAddProperty(req, ap->plane_id, ap->prop_fb, fb) < 0 ||
-	    drmModeAtomicAddProperty(req, ap->plane_id, ap->prop_damage,
-				     blob) < 0)
-		ret = -ENOMEM;
-	else
-		ret = drmModeAtomicCommit(d->fd, req,
-					  nonblock ? DRM_MODE_ATOMIC_NONBLOCK : 0,
-					  NULL) ? -errno : 0;
-	drmModeAtomicFree(req);
-	drmModeDestroyPropertyBlob(d->fd, blob);
-	return ret;
-}
-
 /* -- unplug at a random point of a stream of updates -- */
 
 struct stress_streamer {
 	struct stress *st;
 	struct disp *d;
 	struct tbuf *b;		/* two imported vgem buffers */
-	struct atomic_plane ap;
+	struct disp_plane ap;
 	volatile bool stop, done;
-	bool nonblock;		/* the flips (make stress only, see below) */
+	bool nonblock;		/* the flips */
 	unsigned int seed;
 	unsigned long before;	/* calls that succeeded */
 	int last;		/* the last call's result */
@@ -3176,7 +3050,7 @@ static void *stress_stream(void *arg)
 		if (i % 2) {
 			/* a nonblocking flip to the other buffer */
 			cur ^= 1;
-			err = stress_flip(d, &s->ap, s->b[cur].fb, &r,
+			err = disp_flip(d, &s->ap, s->b[cur].fb, &r,
 					  s->nonblock);
 			if (err == -EBUSY) {
 				cur ^= 1;
@@ -3218,7 +3092,7 @@ static int stress_unplug_cycle(struct stress *st, struct disp *d, int vgem,
 	for (i = 0; i < 2 && !ret; i++)
 		ret = tbuf_create_mapped(&b[i], d, vgem);
 	if (!ret)
-		ret = find_plane(d, &s.ap);
+		ret = disp_find_plane(d, &s.ap);
 	if (!ret)
 		ret = stress_exact(st, d, &b[0], cycle, true);
 	if (ret)
@@ -3226,13 +3100,11 @@ static int stress_unplug_cycle(struct stress *st, struct disp *d, int vgem,
 	s.b = b;
 	s.seed = stress_rand(st);
 	/*
-	 * make check commits the flips blocking: a nonblocking flip followed
-	 * by a blocking DIRTYFB can hit a use-after-free in 6.12's
-	 * drm_atomic_helper_wait_for_vblanks() on these drivers (no vblank:
-	 * the next commit may free the CRTC state it reads after hw_done).
-	 * make stress found it once in 100 udl cycles; it is not fixed yet.
+	 * Nonblocking flips: this is how make stress found the 6.12
+	 * use-after-free in drm_atomic_helper_wait_for_vblanks() (patch
+	 * 0042; stress_flipdirty is its own reproducer).
 	 */
-	s.nonblock = st->full;
+	s.nonblock = true;
 	if (pthread_create(&thread, NULL, stress_stream, &s)) {
 		printf("pthread_create failed\n");
 		ret = KMS_EXIT_FAIL;
@@ -3322,10 +3194,97 @@ static int scen_stress_unplug(struct disp *d)
 		tbuf_unmap_vgem(&b);
 		tbuf_destroy(&b);
 	}
-	snprintf(what, sizeof(what), "%u/%u unplugs (%s flips), %lu protocol errors",
-		 c, cycles, st.full ? "nonblocking" : "blocking", proto);
+	snprintf(what, sizeof(what), "%u/%u unplugs, %lu protocol errors",
+		 c, cycles, proto);
 	ret = stress_end(&st, d, what, allowed, ret);
 out:
+	close(vgem);
+	return ret;
+}
+
+/*
+ * -- a nonblocking flip, then at once a blocking DIRTYFB --
+ *
+ * On a device without vblank the fake vblank completes commit N's
+ * flip_done before its hw_done, so a blocking commit N+1 may run to its
+ * end, and free its old state (N's new one), while N's worker is still
+ * between hw_done and drm_atomic_helper_wait_for_vblanks(), where 6.12
+ * reads new_crtc_state->active (a KASAN use-after-free).  N+1 wins that
+ * race only when it sends nothing, as after an unplug: here the DIRTYFB's
+ * clip lies beyond the framebuffer (6.12 accepts it and trims it to
+ * nothing), and so do three flips of four; the fourth sends a 64x64 clip.
+ * The scenario counts the splats, and checks a full frame at the end.
+ */
+static int scen_stress_flipdirty(struct disp *d)
+{
+	static const int allowed[] = { EBUSY, 0 };
+	struct drm_mode_rect beyond;
+	struct disp_plane ap;
+	unsigned int pairs, i, cur = 0;
+	unsigned long busy = 0;
+	struct stress st;
+	struct tbuf b[2];
+	char what[96];
+	int vgem, ret;
+
+	vgem = open_vgem();
+	if (vgem < 0)
+		return KMS_EXIT_SKIP;
+	for (i = 0; i < 2; i++)
+		tbuf_init(&b[i], TB_VGEM, d);
+	ret = stress_begin(&st, "flipdirty");
+	if (ret)
+		goto out;
+	pairs = stress_count(&st, 50000);
+	rect(&beyond, d->w + 1, d->h + 1, 0xffff, 0xffff);
+	for (i = 0; i < 2 && !ret; i++)
+		ret = tbuf_create_mapped(&b[i], d, vgem);
+	if (!ret)
+		ret = disp_find_plane(d, &ap);
+	if (!ret)
+		ret = stress_exact(&st, d, &b[0], 0, true);
+	for (i = 0; i < pairs && !ret; i++) {
+		struct drm_mode_rect r;
+		long t = disp_now_ms();
+		int err;
+
+		if (i % 4) {
+			r = beyond;
+		} else {
+			r.x1 = stress_rand(&st) % (d->w - 64);
+			r.y1 = stress_rand(&st) % (d->h - 64);
+			r.x2 = r.x1 + 64;
+			r.y2 = r.y1 + 64;
+		}
+		err = disp_flip(d, &ap, b[cur ^ 1].fb, &r, true);
+		stress_call(&st, err, disp_now_ms() - t);
+		if (!err)
+			cur ^= 1;
+		else if (err == -EBUSY)
+			busy++;
+		t = disp_now_ms();
+		err = disp_dirty(d, b[cur].fb, &beyond, 1, false);
+		stress_call(&st, err, disp_now_ms() - t);
+		if (err && err != -EBUSY)
+			ret = KMS_EXIT_FAIL;
+	}
+	if (!ret)
+		ret = stress_exact(&st, d, &b[cur], 1, false);
+	snprintf(what, sizeof(what), "%u pairs of a nonblocking flip and a blocking DIRTYFB, %lu flips EBUSY",
+		 i, busy);
+	/* the buffers go before the count of dma-bufs left */
+	for (i = 0; i < 2; i++) {
+		tbuf_unmap_vgem(&b[i]);
+		tbuf_destroy(&b[i]);
+	}
+	ret = stress_end(&st, d, what, allowed, ret);
+	close(vgem);
+	return ret;
+out:
+	for (i = 0; i < 2; i++) {
+		tbuf_unmap_vgem(&b[i]);
+		tbuf_destroy(&b[i]);
+	}
 	close(vgem);
 	return ret;
 }
@@ -3865,6 +3824,7 @@ static const struct scenario scenarios[] = {
 	{ .name = "hostile_edid_short", .run = scen_hostile_edid_short,
 	  .only = "udl", .own_plug = true },
 	{ .name = "stress_unplug", .run = scen_stress_unplug },
+	{ .name = "stress_flipdirty", .run = scen_stress_flipdirty },
 	{ .name = "stress_dirtyfb", .run = scen_stress_dirty },
 	{ .name = "stress_orphan", .run = scen_stress_orphan },
 	{ .name = "stress_shared", .run = scen_stress_shared },

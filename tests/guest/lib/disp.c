@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -781,4 +782,107 @@ int disp_hold(struct disp *d, int ms, const char *what)
 	printf("%s: for %d ms the device showed only the expected picture (%lu new pictures)\n",
 	       what, ms, pictures);
 	return 0;
+}
+
+int disp_find_plane(struct disp *d, struct disp_plane *ap)
+{
+	drmModeObjectPropertiesPtr props;
+	drmModePlaneResPtr pres;
+	int ret = KMS_EXIT_FAIL;
+	unsigned int i;
+
+	memset(ap, 0, sizeof(*ap));
+	if (drmSetClientCap(d->fd, DRM_CLIENT_CAP_ATOMIC, 1)) {
+		printf("DRM_CLIENT_CAP_ATOMIC refused: %s\n", strerror(errno));
+		return KMS_EXIT_FAIL;
+	}
+	pres = drmModeGetPlaneResources(d->fd);
+	if (!pres || pres->count_planes != 1) {
+		printf("expected one plane, got %d\n",
+		       pres ? (int)pres->count_planes : -1);
+		goto out;
+	}
+	ap->plane_id = pres->planes[0];
+	props = drmModeObjectGetProperties(d->fd, ap->plane_id,
+					   DRM_MODE_OBJECT_PLANE);
+	for (i = 0; props && i < props->count_props; i++) {
+		drmModePropertyPtr p = drmModeGetProperty(d->fd,
+							  props->props[i]);
+
+		if (p && !strcmp(p->name, "FB_ID"))
+			ap->prop_fb = p->prop_id;
+		if (p && !strcmp(p->name, "FB_DAMAGE_CLIPS"))
+			ap->prop_damage = p->prop_id;
+		drmModeFreeProperty(p);
+	}
+	drmModeFreeObjectProperties(props);
+	if (!ap->prop_fb) {
+		printf("plane %u has no FB_ID property\n", ap->plane_id);
+		goto out;
+	}
+	if (!ap->prop_damage) {
+		printf("plane %u has no FB_DAMAGE_CLIPS property: %s cannot take damage through atomic commits\n",
+		       ap->plane_id, d->m->driver);
+		goto out;
+	}
+	printf("plane %u: FB_ID %u, FB_DAMAGE_CLIPS %u\n", ap->plane_id,
+	       ap->prop_fb, ap->prop_damage);
+	ret = 0;
+out:
+	drmModeFreePlaneResources(pres);
+	return ret;
+}
+
+int disp_staging_counts(struct disp *d, unsigned long long *held,
+			unsigned long long *last)
+{
+	char path[128], line[256];
+	struct stat st;
+	bool found = false;
+	FILE *f;
+
+	if (fstat(d->fd, &st))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri" "/%u/gem_blit_staging",
+		 minor(st.st_rdev));
+	f = fopen(path, "r");
+	if (!f) {
+		printf("cannot read %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		const char *s = strstr(line, ": staging ");
+
+		if (s && sscanf(s, ": staging %llu bytes, last commit copied %llu bytes",
+				held, last) == 2)
+			found = true;
+	}
+	fclose(f);
+	if (!found)
+		printf("%s has no plane line\n", path);
+	return found ? 0 : -1;
+}
+
+int disp_flip(struct disp *d, struct disp_plane *ap, uint32_t fb,
+	      const struct drm_mode_rect *r, bool nonblock)
+{
+	drmModeAtomicReqPtr req;
+	uint32_t blob = 0;
+	int ret;
+
+	if (drmModeCreatePropertyBlob(d->fd, r, sizeof(*r), &blob))
+		return -errno;
+	req = drmModeAtomicAlloc();
+	if (!req ||
+	    drmModeAtomicAddProperty(req, ap->plane_id, ap->prop_fb, fb) < 0 ||
+	    drmModeAtomicAddProperty(req, ap->plane_id, ap->prop_damage,
+				     blob) < 0)
+		ret = -ENOMEM;
+	else
+		ret = drmModeAtomicCommit(d->fd, req,
+					  nonblock ? DRM_MODE_ATOMIC_NONBLOCK : 0,
+					  NULL) ? -errno : 0;
+	drmModeAtomicFree(req);
+	drmModeDestroyPropertyBlob(d->fd, blob);
+	return ret;
 }

@@ -167,4 +167,30 @@ bool disp_proto_failed(struct disp *d);
 
 long disp_now_ms(void);
 
+/* The primary plane and its FB_ID and FB_DAMAGE_CLIPS properties. */
+struct disp_plane {
+	uint32_t plane_id, prop_fb, prop_damage;
+};
+
+/*
+ * Find the display's one plane and its properties (and set the atomic
+ * client cap); 0 or KMS_EXIT_FAIL (printed).
+ */
+int disp_find_plane(struct disp *d, struct disp_plane *ap);
+
+/*
+ * An atomic commit of @fb on the plane with the damage clip @r, blocking
+ * or nonblocking, quietly; 0 or -errno.
+ */
+int disp_flip(struct disp *d, struct disp_plane *ap, uint32_t fb,
+	      const struct drm_mode_rect *r, bool nonblock);
+
+/*
+ * The blit helper's debugfs file of @d's card (converted drivers only):
+ * the bytes of staging memory its plane holds and the bytes the last
+ * commit copied into it.  0, or -1 (printed) without the file.
+ */
+int disp_staging_counts(struct disp *d, unsigned long long *held,
+			unsigned long long *last);
+
 #endif /* TESTS_GUEST_DISP_H */

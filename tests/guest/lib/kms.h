@@ -80,6 +80,25 @@ struct kms_wb {
 };
 
 /* Returns an O_RDWR fd on /dev/dri/cardN driven by @name, or -1. */
+/* vgem's fence ioctls (uapi drm/vgem_drm.h; libdrm has no header). */
+struct vgem_fence_attach {
+	uint32_t handle;	/* GEM handle on the vgem fd */
+	uint32_t flags;		/* VGEM_WRITE_FENCE: exclusive */
+	uint32_t out_fence;	/* returned id */
+	uint32_t pad;
+};
+
+struct vgem_fence_signal {
+	uint32_t fence;
+	uint32_t flags;
+};
+
+#define VGEM_WRITE_FENCE	0x1
+#define VGEM_IOCTL_FENCE_ATTACH \
+	DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_fence_attach)
+#define VGEM_IOCTL_FENCE_SIGNAL \
+	DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_fence_signal)
+
 int kms_open_driver(const char *name);
 /* The same, without a message when there is none (for polling). */
 int kms_find_driver(const char *name);
