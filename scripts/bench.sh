@@ -5,15 +5,17 @@
 # udl and gud (build/linux-6.12: 6.12 with the stock fixes that head patches/series, up to 0029, in
 # build/guest-bench-6.12), print the tables and plot the cost against
 # damage area for both paths into build/out/bench-area.png. The tables also
-# go to build/out/bench.txt, the raw figures to build/out/bench.csv and
-# build/out/wire.csv.
+# go to build/out/bench.txt, the raw figures to build/out/bench.csv,
+# build/out/wire.csv and build/out/path.csv (the whole update path of each
+# emulated display in both kernels, tests/guest/pathbench.c), plotted into
+# build/out/path-area.png.
 . "$(dirname "$0")/lib.sh"
 
 "$TOP/scripts/deps.sh" gnuplot-nox
 "$TOP/scripts/fetch-base.sh"
 export GUEST_OUT=$BUILD/guest-bench GUEST_FRAGS="guest bench" VL_INSTANCE=bench
 "$TOP/scripts/guest-build.sh"
-TEST_TIMEOUT=${TEST_TIMEOUT:-1200} "$TOP/scripts/guest-run.sh" bench ||
+TEST_TIMEOUT=${TEST_TIMEOUT:-2400} "$TOP/scripts/guest-run.sh" bench ||
 	die "the benchmark failed (see $BUILD/inst-bench/results/guest-console.log)"
 
 RUN=$BUILD/inst-bench
@@ -21,6 +23,7 @@ OUTD=$BUILD/out
 mkdir -p "$OUTD"
 cp "$RUN/guest-share/bench.csv" "$OUTD/bench.csv"
 cp "$RUN/guest-share/wire.csv" "$OUTD/wire.csv"
+cp "$RUN/guest-share/path.csv" "$OUTD/path.csv"
 tables=$(sed -n '/^=== TEST bench$/,/^=== RESULT bench /p' \
 	"$RUN/results/guest-console.log" | sed '/^== Wire bytes/,$d' |
 	grep -v '^===\|^\[ *[0-9.]*\]\|^using ')
@@ -30,10 +33,12 @@ tables=$(sed -n '/^=== TEST bench$/,/^=== RESULT bench /p' \
 # their own.
 VL_SRC=$BUILD/linux-6.12 VL_SERIES_UPTO=0029 GUEST_OUT=$BUILD/guest-bench-6.12 \
 	GUEST_FRAGS=guest "$TOP/scripts/guest-build.sh"
-GUEST_OUT=$BUILD/guest-bench-6.12 VL_BENCH=wire,6.12 \
-	TEST_TIMEOUT=${TEST_TIMEOUT:-1200} "$TOP/scripts/guest-run.sh" bench ||
+GUEST_OUT=$BUILD/guest-bench-6.12 VL_BENCH=drivers,6.12 \
+	TEST_TIMEOUT=${TEST_TIMEOUT:-2400} "$TOP/scripts/guest-run.sh" bench ||
 	die "the wire-bytes run on 6.12's drivers failed (see $RUN/results/guest-console.log)"
 cat "$RUN/guest-share/wire.csv" >> "$OUTD/wire.csv"
+cat "$RUN/guest-share/path.csv" >> "$OUTD/path.csv"
+rm -f "$RUN"/area-*.dat
 {
 	echo "# make bench, $(date -u +%Y-%m-%d), $(nproc) CPUs:" \
 		"$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)," \
@@ -46,6 +51,8 @@ cat "$RUN/guest-share/wire.csv" >> "$OUTD/wire.csv"
 		sort | awk '{ printf "%-6s", $1;
 			      for (i = 2; i <= NF; i++) printf " %18s", $i;
 			      print "" }'
+	echo
+	python3 "$TOP/scripts/path-table.py" "$OUTD/path.csv" "$RUN"
 } > "$OUTD/bench.txt"
 cat "$OUTD/bench.txt"
 
@@ -67,3 +74,28 @@ plot "$RUN/area-old.dat" with linespoints title "6.12 shadow-plane path (pin + v
      "$RUN/area-new.dat" with linespoints title "damage-blit helper (vmap_local)"
 GP
 msg "plot: $OUTD/bench-area.png; tables: $OUTD/bench.txt"
+
+# The whole path against damage area: DIRTYFB of an imported buffer, per
+# display, both kernels.
+plots=
+for f in "$RUN"/area-converted-*.dat; do
+	[ -e "$f" ] || continue
+	disp=${f##*/area-converted-}
+	disp=${disp%.dat}
+	plots+="${plots:+, }\"$f\" with linespoints title \"$disp converted\""
+	[ -e "$RUN/area-6.12-$disp.dat" ] &&
+		plots+=", \"$RUN/area-6.12-$disp.dat\" with linespoints dashtype 2 title \"$disp 6.12\""
+done
+[ -n "$plots" ] || die "no whole-path figures in $OUTD/path.csv"
+gnuplot <<GP
+set terminal pngcairo size 900,560 noenhanced
+set output "$OUTD/path-area.png"
+set title "DIRTYFB of a PRIME-imported vgem buffer: ioctl until the emulated device has decoded it"
+set xlabel "damaged pixels"
+set ylabel "ms (median of 7)"
+set logscale xy
+set key top left
+set grid
+plot $plots
+GP
+msg "plot: $OUTD/path-area.png"

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench [OUTDIR [wire LABEL]]: drive the in-kernel benchmark of the GEM
+ * bench [OUTDIR [drivers LABEL]]: drive the in-kernel benchmark of the GEM
  * damage-blit helper (drivers/gpu/drm/drm_gem_blit_bench.c) over vgem
  * buffers exported as dma-bufs, print the tables and write every
  * measurement to OUTDIR/bench.csv (default /out) for the host to plot;
  * then count the bytes that udl and gud send over USB for the same small
- * damage. With "wire LABEL", only the latter, appended to
- * OUTDIR/wire.csv under LABEL (make bench runs it on 6.12's drivers too).
+ * damage, and time the whole update path of every emulated display
+ * (pathbench.c, OUTDIR/path.csv). With "drivers LABEL", only the latter
+ * two, appended to OUTDIR/wire.csv and OUTDIR/path.csv under LABEL (make
+ * bench runs them on 6.12's drivers too).
  *
  * Each figure is the median over repeated updates of one kernel run; all
  * figures come from the same boot, so their ratios are meaningful even
@@ -22,6 +24,7 @@
 
 #include "lib/disp.h"
 #include "lib/kms.h"
+#include "pathbench.h"
 #include "vusb.h"
 
 #define BENCH_RUN	"/sys/kernel/debug/drm_gem_blit_bench/run"
@@ -408,8 +411,10 @@ int main(int argc, char **argv)
 	unsigned int i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc > 3 && !strcmp(argv[2], "wire"))
-		return wire(outdir, argv[3]);
+	if (argc > 3 && !strcmp(argv[2], "drivers")) {
+		ret = wire(outdir, argv[3]);
+		return ret ? ret : path_bench(outdir, argv[3]);
+	}
 
 	snprintf(path, sizeof(path), "%s/bench.csv", outdir);
 	csv = fopen(path, "w");
@@ -429,6 +434,8 @@ int main(int argc, char **argv)
 	if (fixed_cost(bufs) || throughput(bufs) || scaling(bufs))
 		goto out;
 	ret = wire(outdir, "helper");
+	if (!ret)
+		ret = path_bench(outdir, "converted");
 out:
 	for (i = 0; i < NBUFS; i++)
 		buf_destroy(&bufs[i]);

@@ -757,6 +757,10 @@ static void check_frame_locked(struct vdisp *d)
 
 void vdisp_publish_locked(struct vdisp *d)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	d->published_us = ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 	d->frames++;
 	if (d->check)
 		check_frame_locked(d);

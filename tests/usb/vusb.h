@@ -179,6 +179,7 @@ struct vdisp {
 	unsigned int width, height;	/* of the published image; 0: none */
 	uint32_t *px;			/* XRGB8888, pitch width * 4 */
 	unsigned long frames;		/* frames published so far */
+	long long published_us;		/* when the last was (CLOCK_MONOTONIC) */
 	unsigned long errors;		/* protocol errors */
 	char error[256];		/* the first one */
 	struct vdisp_check *check;	/* the frame check, NULL: off */

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Print the whole-path benchmark (tests/guest/pathbench.c) of the two
+kernels side by side: path-table.py PATH_CSV [PLOT_DAT_DIR].
+
+Rows of PATH_CSV (no header):
+  update,LABEL,DISPLAY,WxH,KIND,UPDATE,CLIP,ioctl_us,shown_us,wire,copied,held,flushed,busy
+  stream,LABEL,DISPLAY,WxH,KIND,flips,frames,us,fps,bytes_per_us
+  fence,LABEL,DISPLAY,WxH,vgem,ioctl_us,shown_after_signal_us
+
+Ratios are converted / 6.12: below 1.00 the converted path is faster.
+With PLOT_DAT_DIR, one file per kernel and display (area-LABEL-DISPLAY.dat:
+damaged pixels, shown_us) for the imported buffers' DIRTYFB rows.
+"""
+import csv
+import os
+import sys
+
+OLD, NEW = "6.12", "converted"
+AREA = {"64x64": lambda w, h: 64 * 64, "quarter": lambda w, h: (w // 2) * (h // 2),
+        "full": lambda w, h: w * h}
+
+
+def ratio(new, old):
+    try:
+        return "%.2f" % (float(new) / float(old))
+    except (ValueError, ZeroDivisionError):
+        return "-"
+
+
+def ms(us):
+    return "%.2f" % (float(us) / 1000)
+
+
+def ordered(rows):
+    """The keys without their kernel, in the order they first occur."""
+    keys = []
+    for k in rows:
+        if k[1:] not in keys:
+            keys.append(k[1:])
+    return keys
+
+
+def main():
+    rows = list(csv.reader(open(sys.argv[1])))
+    upd, stream, fence = {}, {}, {}
+    for r in rows:
+        if r[0] == "update":
+            upd[(r[1],) + tuple(r[2:7])] = r[7:]
+        elif r[0] == "stream":
+            stream[(r[1],) + tuple(r[2:5])] = r[5:]
+        elif r[0] == "fence":
+            fence[(r[1],) + tuple(r[2:5])] = r[5:]
+    keys = ordered(upd)
+
+    print("== The whole path: ioctl and until the device has decoded the update"
+          " (median of 7; ms; ratio converted / 6.12) ==")
+    fmt = "%-9s %-9s %-4s %-7s %-7s | %8s %8s %5s | %8s %8s %5s | %7s %7s | %9s %9s %s"
+    print(fmt % ("display", "size", "buf", "update", "clip", "ioctl 6.12", "conv",
+                 "ratio", "shown 6.12", "conv", "ratio", "wire old", "new",
+                 "copied", "staging", "notes"))
+    for k in keys:
+        o, n = upd.get((OLD,) + k), upd.get((NEW,) + k)
+        notes = []
+        for lab, v in ((OLD, o), (NEW, n)):
+            if v and int(v[5]):
+                notes.append("%s: %s flushed" % (lab, v[5]))
+        print(fmt % (k[0], k[1], k[2], k[3], k[4],
+                     ms(o[0]) if o else "-", ms(n[0]) if n else "-",
+                     ratio(n[0], o[0]) if o and n else "-",
+                     ms(o[1]) if o else "-", ms(n[1]) if n else "-",
+                     ratio(n[1], o[1]) if o and n else "-",
+                     o[2] if o else "-", n[2] if n else "-",
+                     n[3] if n else "-", n[4] if n else "-",
+                     ", ".join(notes)))
+
+    print()
+    print("== Full-frame stream: blocking flips between two buffers for 3 s ==")
+    fmt = "%-9s %-9s %-4s | %8s %8s %5s | %9s %9s"
+    print(fmt % ("display", "size", "buf", "fps 6.12", "conv", "ratio",
+                 "MB/s 6.12", "conv"))
+    for k in ordered(stream):
+        o, n = stream.get((OLD,) + k), stream.get((NEW,) + k)
+        print(fmt % (k[0], k[1], k[2], o[3] if o else "-", n[3] if n else "-",
+                     ratio(o[3], n[3]) if o and n else "-",
+                     o[4] if o else "-", n[4] if n else "-"))
+    print("(ratio here: 6.12 / converted, below 1.00 the converted path is faster;"
+          " MB/s: bulk bytes the emulated bus and device carried)")
+
+    print()
+    print("== A nonblocking flip onto a buffer with an unsignalled vgem fence ==")
+    fmt = "%-9s %-9s | %14s %14s | %18s %18s"
+    print(fmt % ("display", "size", "ioctl ms 6.12", "conv",
+                 "shown after signal", "conv"))
+    for k in ordered(fence):
+        o, n = fence.get((OLD,) + k), fence.get((NEW,) + k)
+        print(fmt % (k[0], k[1], ms(o[0]) if o else "-", ms(n[0]) if n else "-",
+                     ms(o[1]) if o else "-", ms(n[1]) if n else "-"))
+
+    if len(sys.argv) > 2:
+        out = sys.argv[2]
+        for (lab, disp, size, kind, update, clip), v in upd.items():
+            if kind != "vgem" or update != "dirtyfb":
+                continue
+            w, h = (int(x) for x in size.split("x"))
+            with open(os.path.join(out, "area-%s-%s.dat" % (lab, disp)), "a") as f:
+                f.write("%d %s\n" % (AREA[clip](w, h), ms(v[1])))
+
+
+if __name__ == "__main__":
+    main()
