@@ -4,8 +4,8 @@
 kernels side by side: path-table.py PATH_CSV [PLOT_DAT_DIR].
 
 Rows of PATH_CSV (no header):
-  update,LABEL,DISPLAY,WxH,KIND,UPDATE,CLIP,ioctl_us,shown_us,wire,copied,held,flushed,busy
-  stream,LABEL,DISPLAY,WxH,KIND,flips,frames,us,fps,bytes_per_us
+  update,LABEL,DISPLAY,WxH,KIND,UPDATE,CLIP,ioctl_us,shown_us,wire,copied,held,flushed,busy,note
+  stream,LABEL,DISPLAY,WxH,KIND,flips,pictures,us,fps,bytes_per_us
   fence,LABEL,DISPLAY,WxH,vgem,ioctl_us,shown_after_signal_us
 
 Ratios are converted / 6.12: below 1.00 the converted path is faster.
@@ -30,6 +30,15 @@ def ratio(new, old):
 
 def ms(us):
     return "%.2f" % (float(us) / 1000)
+
+
+def fps(v):
+    """Full frames the device can have shown per second: min(flips,
+    pictures) over the time (gud publishes a picture per transfer,
+    gm12u320's worker skips flips)."""
+    if not v:
+        return "-"
+    return "%.2f" % (min(int(v[0]), int(v[1])) * 1e6 / int(v[2]))
 
 
 def ordered(rows):
@@ -65,6 +74,8 @@ def main():
         for lab, v in ((OLD, o), (NEW, n)):
             if v and int(v[5]):
                 notes.append("%s: %s flushed" % (lab, v[5]))
+            if v and len(v) > 7 and v[7]:
+                notes.append("%s: %s" % (lab, v[7]))
         print(fmt % (k[0], k[1], k[2], k[3], k[4],
                      ms(o[0]) if o else "-", ms(n[0]) if n else "-",
                      ratio(n[0], o[0]) if o and n else "-",
@@ -75,14 +86,16 @@ def main():
                      ", ".join(notes)))
 
     print()
-    print("== Full-frame stream: blocking flips between two buffers for 3 s ==")
+    print("== Full-frame stream: blocking flips between two buffers for 3 s"
+          " (fps: min(flips, pictures the device published) per second) ==")
     fmt = "%-9s %-9s %-4s | %8s %8s %5s | %9s %9s"
     print(fmt % ("display", "size", "buf", "fps 6.12", "conv", "ratio",
                  "MB/s 6.12", "conv"))
     for k in ordered(stream):
         o, n = stream.get((OLD,) + k), stream.get((NEW,) + k)
-        print(fmt % (k[0], k[1], k[2], o[3] if o else "-", n[3] if n else "-",
-                     ratio(o[3], n[3]) if o and n else "-",
+        fo, fn = fps(o), fps(n)
+        print(fmt % (k[0], k[1], k[2], fo, fn,
+                     ratio(fo, fn) if o and n else "-",
                      o[4] if o else "-", n[4] if n else "-"))
     print("(ratio here: 6.12 / converted, below 1.00 the converted path is faster;"
           " MB/s: bulk bytes the emulated bus and device carried)")

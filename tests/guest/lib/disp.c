@@ -708,6 +708,7 @@ int disp_wait(struct disp *d, uint32_t fb, const char *what)
 				       what, FLUSH_AFTER_MS, fx, fy);
 				disp_dirty(d, fb, &one, 1, true);
 				flushed = true;
+				d->flushes++;
 			}
 			continue;
 		}
@@ -870,13 +871,15 @@ int disp_flip(struct disp *d, struct disp_plane *ap, uint32_t fb,
 	uint32_t blob = 0;
 	int ret;
 
-	if (drmModeCreatePropertyBlob(d->fd, r, sizeof(*r), &blob))
+	if (ap->prop_damage &&
+	    drmModeCreatePropertyBlob(d->fd, r, sizeof(*r), &blob))
 		return -errno;
 	req = drmModeAtomicAlloc();
 	if (!req ||
 	    drmModeAtomicAddProperty(req, ap->plane_id, ap->prop_fb, fb) < 0 ||
-	    drmModeAtomicAddProperty(req, ap->plane_id, ap->prop_damage,
-				     blob) < 0)
+	    (ap->prop_damage &&
+	     drmModeAtomicAddProperty(req, ap->plane_id, ap->prop_damage,
+				      blob) < 0))
 		ret = -ENOMEM;
 	else
 		ret = drmModeAtomicCommit(d->fd, req,

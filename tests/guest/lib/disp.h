@@ -98,6 +98,7 @@ struct disp {
 	bool cur_valid;		/* something was shown */
 	uint32_t *fbimg;	/* what the framebuffer holds (disp_draw) */
 	uint32_t *tmp, *tmp2;	/* scratch */
+	unsigned long flushes;	/* udl flush fallbacks disp_wait() made */
 };
 
 /*
@@ -179,7 +180,8 @@ struct disp_plane {
 int disp_find_plane(struct disp *d, struct disp_plane *ap);
 
 /*
- * An atomic commit of @fb on the plane with the damage clip @r, blocking
+ * An atomic commit of @fb on the plane with the damage clip @r (without
+ * one if the plane has no FB_DAMAGE_CLIPS: ap->prop_damage 0), blocking
  * or nonblocking, quietly; 0 or -errno.
  */
 int disp_flip(struct disp *d, struct disp_plane *ap, uint32_t fb,
