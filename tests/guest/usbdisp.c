@@ -81,6 +81,12 @@
  *   hostile_edid_short (udl) every EDID reply holds the status byte only:
  *                   the connector is disconnected, with no EDID.  Needs
  *                   slub_debug=P to fail on 6.12 (see the scenario).
+ *   stall           (gm12u320) in the frame of a DIRTYFB the device
+ *                   reads nothing for 1.5 s, longer than the driver's
+ *                   1 s data timeout, so the driver gives the frame up:
+ *                   without a further update, the frame must show after
+ *                   the driver's retry, exactly, and frames must keep
+ *                   coming every 2 s after it.
  *   stress_unplug   (the stress tier: make stress, and a tenth of the
  *                   counts in make check) 100 cycles: two imported vgem
  *                   buffers, a modeset, a stream of DIRTYFBs and
@@ -148,6 +154,7 @@
 #include <drm_fourcc.h>
 
 #include "lib/disp.h"
+#include "gm12u320.h"
 #include "gud.h"
 #include "udl.h"
 
@@ -2652,6 +2659,79 @@ static int scen_hostile_edid_short(struct disp *d)
 	return ret;
 }
 
+/* ---- a device that is slow to take a block (gm12u320) ------------------ */
+
+#define STALL_MS	1500	/* the driver's DATA_TIMEOUT is 1000 ms */
+#define STALL_RETRY_MS	3000	/* DATA_TIMEOUT and IDLE_TIMEOUT */
+#define STALL_IDLE_MS	5000	/* for a frame of the 2 s repeat */
+
+/*
+ * The device stops reading in the frame of a DIRTYFB: the block transfer
+ * times out and the driver gives the frame up.  No update follows, so
+ * only the driver itself can send the frame again.  The stall is armed
+ * right after a frame was published, so that the next frame is the
+ * DIRTYFB's and not one of the 2 s repeats; a picture within
+ * STALL_RETRY_MS would mean the stall missed the DIRTYFB's frame.
+ */
+static int scen_stall(struct disp *d)
+{
+	struct gm12u320_emu *g = d->emu;
+	struct vdisp *v = d->m->vdisp(d->emu);
+	unsigned long restarts, stalls;
+	uint32_t *img = NULL;
+	struct tbuf b;
+	long t, ms;
+	int ret;
+
+	ret = tbuf_create(&b, TB_DUMB, d, -1);
+	if (!ret)
+		ret = full_frame(d, &b, 0, true);
+	img = disp_pattern(d, 1);
+	if (ret || !img)
+		goto out;
+	ret = KMS_EXIT_FAIL;
+	/* a repeat of frame 0: the next repeat is due in 2 s */
+	if (vdisp_wait(v, vdisp_frames(v), STALL_IDLE_MS) < 0) {
+		printf("no repeated frame within %d ms\n", STALL_IDLE_MS);
+		goto out;
+	}
+	disp_draw(d, b.map, b.pitch, img);
+	pthread_mutex_lock(&v->lock);
+	g->stall_block = 1;
+	g->stall_ms = STALL_MS;
+	restarts = g->restarts;
+	stalls = g->stalls;
+	pthread_mutex_unlock(&v->lock);
+	t = disp_now_ms();
+	if (disp_dirty(d, b.fb, NULL, 0, true))
+		goto out;
+	disp_expect_all(d, img);
+	if (disp_wait(d, b.fb, "after the stall"))
+		goto out;
+	ms = disp_now_ms() - t;
+	pthread_mutex_lock(&v->lock);
+	stalls = g->stalls - stalls;
+	restarts = g->restarts - restarts;
+	pthread_mutex_unlock(&v->lock);
+	printf("the DIRTYFB's frame shown %ld ms after the call; %lu stall of %d ms, %lu frame begun again at block 0\n",
+	       ms, stalls, STALL_MS, restarts);
+	if (stalls != 1 || !restarts || ms < STALL_RETRY_MS) {
+		printf("the stall did not hit the DIRTYFB's frame\n");
+		goto out;
+	}
+	/* the 2 s repeats go on, or the projector shows its logo */
+	if (vdisp_wait(v, vdisp_frames(v), STALL_IDLE_MS) < 0) {
+		printf("no frame within %d ms after the retry\n",
+		       STALL_IDLE_MS);
+		goto out;
+	}
+	ret = disp_wait(d, b.fb, "the repeat after the retry");
+out:
+	free(img);
+	tbuf_destroy(&b);
+	return ret;
+}
+
 /* ---- demo --------------------------------------------------------------- */
 
 #define DEMO_DIR	"/out/frames"
@@ -3441,16 +3521,18 @@ static int scen_stress_orphan(struct disp *d)
 		if (!ret)
 			ret = stress_exact(&st, d, &b, 2 * c, true);
 		/* the last reference of the previous cycle's buffer */
-		if (!ret && prev_fb)
+		if (prev_fb)
 			stress_call(&st, drmModeRmFB(d->fd, prev_fb) ? -errno : 0,
 				    0);
-		prev_fb = b.fb;
+		prev_fb = 0;
 		if (ret) {
+			/* tbuf_destroy() removes this cycle's framebuffer */
 			tbuf_unmap_vgem(&b);
 			tbuf_destroy(&b);
 			close(vgem);
 			break;
 		}
+		prev_fb = b.fb;
 		for (i = 3; i > 0; i--) {
 			unsigned int j = stress_rand(&st) % (i + 1), t;
 
@@ -3823,6 +3905,7 @@ static const struct scenario scenarios[] = {
 	  .own_plug = true },
 	{ .name = "hostile_edid_short", .run = scen_hostile_edid_short,
 	  .only = "udl", .own_plug = true },
+	{ .name = "stall", .run = scen_stall, .only = "gm12u320" },
 	{ .name = "stress_unplug", .run = scen_stress_unplug },
 	{ .name = "stress_flipdirty", .run = scen_stress_flipdirty },
 	{ .name = "stress_dirtyfb", .run = scen_stress_dirty },

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gm12u320.h"
 
@@ -409,6 +410,7 @@ static void data_out(struct vusb_dev *dev, int ep_index, const uint8_t *data,
 {
 	struct gm12u320_emu *g = dev->priv;
 	uint8_t cmd[GM12U320_EMU_CMD_SIZE] = { 0 };
+	unsigned int stall = 0;
 	bool status = false;
 
 	(void)ep_index;
@@ -444,6 +446,12 @@ static void data_out(struct vusb_dev *dev, int ep_index, const uint8_t *data,
 			status = data_cmd_locked(g, data);
 			if (!status && !g->block_size)
 				g->broken = true;
+			if (g->stall_ms && g->block_size &&
+			    g->next_block == g->stall_block) {
+				stall = g->stall_ms;
+				g->stall_ms = 0;
+				g->stalls++;
+			}
 		}
 		pthread_mutex_unlock(&g->disp.lock);
 		goto out;
@@ -468,6 +476,8 @@ static void data_out(struct vusb_dev *dev, int ep_index, const uint8_t *data,
 out:
 	if (status)
 		queue_status(g, cmd);
+	if (stall)	/* the reader takes no transfer meanwhile */
+		usleep(stall * 1000);
 }
 
 /* SET_CONFIGURATION: a new session starts with a new frame. */
@@ -565,10 +575,11 @@ void gm12u320_emu_stats(struct gm12u320_emu *g)
 	const struct vdisp_check *c;
 
 	pthread_mutex_lock(&g->disp.lock);
-	printf("gm12u320-emu: %lu misc requests (eco %d), %lu data commands, %lu blocks, %llu data bytes, %lu frames drawn (%lu restarted, %lu with the parity of the one before), %lu statuses (%u queued, %lu dropped), %lu published\n",
+	printf("gm12u320-emu: %lu misc requests (eco %d), %lu data commands, %lu blocks, %llu data bytes, %lu frames drawn (%lu restarted, %lu with the parity of the one before), %lu statuses (%u queued, %lu dropped), %lu published, %lu stalls\n",
 	       g->misc_reqs, g->eco, g->data_cmds, g->blocks, g->data_bytes,
 	       g->draws, g->restarts, g->redraws, g->statuses,
-	       g->st_tail - g->st_head, g->st_dropped, g->disp.frames);
+	       g->st_tail - g->st_head, g->st_dropped, g->disp.frames,
+	       g->stalls);
 	c = g->disp.check;
 	if (c)
 		printf("gm12u320-emu: frame check: %lu frames, %lu committed images, %lu torn, %zu images declared\n",

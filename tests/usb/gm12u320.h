@@ -119,6 +119,16 @@ struct gm12u320_emu {
 	unsigned long long data_bytes;
 
 	/*
+	 * A stall a test asks for: once the command of block @stall_block
+	 * has come, the data endpoint reads nothing for @stall_ms, as a
+	 * device that is slow to take a block; then @stall_ms goes back to
+	 * 0 and @stalls counts it.  Set both under disp.lock.
+	 */
+	int stall_block;
+	unsigned int stall_ms;
+	unsigned long stalls;
+
+	/*
 	 * Statuses of the data endpoint, sent by a thread of their own so
 	 * that, as on a device with endpoint FIFOs, a status the host has
 	 * not read yet (its read timed out) does not stop the data endpoint
