@@ -67,6 +67,10 @@
  *                   (nothing pinned or mapped), no splat, and a fresh
  *                   import and modeset show the exact frame. Prints the
  *                   fault points of each step and how the display fared.
+ *   faultinj_bochs  the same walk over two bochs (GEM VRAM, TTM) BOs
+ *                   exported as dma-bufs instead of vgem buffers; after
+ *                   each fault their TTM pin counts must be 0, as before
+ *                   the import.
  *   hugefb          a framebuffer whose rows span more than INT_MAX bytes
  *                   is refused by the modeset, without a kernel warning;
  *                   the display keeps working.
@@ -1315,10 +1319,12 @@ static const char *const fi_names[FI_NSTEPS] = {
 struct fi {
 	struct disp *d;
 	struct disp_plane ap;
-	struct tbuf b[2];	/* vgem buffers, exported; imports on d */
+	struct tbuf b[2];	/* exported buffers; imports on d */
 	uint32_t fb[2];
 	uint32_t blob;		/* the flip's FB_DAMAGE_CLIPS */
-	struct gem_counts base[2];
+	struct gem_counts base[2];	/* vgem's */
+	struct bochs *bochs;	/* NULL: the buffers are vgem's */
+	uint32_t bochs_fb[2];	/* bochs framebuffers of the BOs, unused */
 	unsigned int objects, attachments;	/* dma-bufs before the walk */
 	char dbg[160];		/* vgem's gem_objects */
 	int nth;		/* /proc/thread-self/fail-nth */
@@ -1595,11 +1601,27 @@ static int fi_counts(struct fi *f, const char *what)
 		return -1;
 	}
 
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < 2; k++) {
+		/* bochs: only the pin shows; TTM keeps no mapping count */
+		if (f->bochs) {
+			char mem[32];
+			long pin;
+
+			if (bochs_bo_state(f->bochs, f->bochs_fb[k], mem,
+					   sizeof(mem), &pin))
+				return -1;
+			if (pin) {
+				printf("%s: bochs BO %c has TTM pin count %ld, 0 before the import\n",
+				       what, 'A' + k, pin);
+				return -1;
+			}
+			continue;
+		}
 		if (read_counts(f->dbg, f->b[k].dumb.handle, f->b[k].dumb.size,
 				&now) ||
 		    check_counts(what, &now, &f->base[k]))
 			return -1;
+	}
 	return 0;
 }
 
@@ -1624,48 +1646,100 @@ static int fi_recover(struct fi *f, const uint32_t *img, const char *what)
 	return fi_counts(f, what);
 }
 
-static int scen_faultinj(struct disp *d)
+/*
+ * The exported buffers A and B, drawn with @img and unmapped: vgem's
+ * (their counts kept as the baseline), or bochs's BOs, each with a bochs
+ * framebuffer that only names it in bochs's debugfs.
+ */
+static int fi_exports(struct fi *f, int vgem, uint32_t *const img[2])
+{
+	struct disp *d = f->d;
+	int k, exporter = f->bochs ? f->bochs->fd : vgem;
+
+	for (k = 0; k < 2; k++) {
+		struct tbuf *t = &f->b[k];
+
+		if (kms_dumb_create(exporter, d->w, d->h, 32, &t->dumb))
+			return -1;
+		t->pitch = t->dumb.pitch;
+		t->dmabuf = kms_prime_export(exporter, t->dumb.handle);
+		if (t->dmabuf < 0 || tbuf_map_vgem(t))
+			return -1;
+		disp_draw(d, t->map, t->pitch, img[k]);
+		tbuf_unmap_vgem(t);
+		if (f->bochs) {
+			if (kms_add_fb_xrgb(exporter, d->w, d->h,
+					    t->dumb.handle, t->pitch,
+					    &f->bochs_fb[k]))
+				return -1;
+			continue;
+		}
+		/* the baseline: exported, drawn, not imported, no mmap */
+		if (read_counts(f->dbg, t->dumb.handle, t->dumb.size,
+				&f->base[k]))
+			return -1;
+	}
+	return 0;
+}
+
+static int faultinj(struct disp *d, bool bochs)
 {
 	unsigned int points[FI_NSTEPS] = { 0 }, failed[FI_NSTEPS] = { 0 };
 	unsigned int survived[FI_NSTEPS] = { 0 }, total = 0, n;
 	unsigned long desync[FI_NSTEPS] = { 0 };
 	uint32_t *img[2] = { NULL, NULL }, *alt[2] = { NULL, NULL };
 	struct fi f = { .d = d, .nth = -1 };
+	const char *from = bochs ? "bochs" : "vgem";
+	struct bochs bo = { .fd = -1 };
 	char what[64];
-	int vgem, k, i, ret = KMS_EXIT_FAIL;
+	int vgem = -1, k, i, ret = KMS_EXIT_FAIL;
 
-	vgem = open_vgem();
-	if (vgem < 0)
-		return KMS_EXIT_SKIP;
-	if (vgem_debugfs(f.dbg, sizeof(f.dbg)) || fi_knobs()) {
-		close(vgem);
-		return KMS_EXIT_SKIP;
+	for (k = 0; k < 2; k++)
+		tbuf_init(&f.b[k], TB_VGEM, d);
+	if (bochs) {
+		if (bochs_open(&bo)) {
+			if (bo.fd >= 0)
+				close(bo.fd);
+			return KMS_EXIT_SKIP;
+		}
+		f.bochs = &bo;
+		/* the console goes: nothing of bochs pins anything of ours */
+		if (bochs_show(&bo, 0)) {
+			close(bo.fd);
+			return KMS_EXIT_FAIL;
+		}
+	} else {
+		vgem = open_vgem();
+		if (vgem < 0)
+			return KMS_EXIT_SKIP;
+		if (vgem_debugfs(f.dbg, sizeof(f.dbg))) {
+			close(vgem);
+			return KMS_EXIT_SKIP;
+		}
+	}
+	if (fi_knobs()) {
+		ret = KMS_EXIT_SKIP;
+		goto out;
 	}
 	f.nth = open("/proc/thread-self/fail-nth", O_RDWR);
 	if (f.nth < 0) {
 		printf("cannot open /proc/thread-self/fail-nth: %s\n",
 		       strerror(errno));
-		close(vgem);
-		return KMS_EXIT_SKIP;
+		ret = KMS_EXIT_SKIP;
+		goto out;
 	}
 	if (disp_find_plane(d, &f.ap))
 		goto out;
 	if (!strcmp(d->m->driver, "gud"))
 		((struct gud_emu *)d->emu)->resync = true;
 	for (k = 0; k < 2; k++) {
-		tbuf_init(&f.b[k], TB_VGEM, d);
 		img[k] = disp_pattern(d, k);
 		alt[k] = disp_pattern(d, 2 + k);
-		if (!img[k] || !alt[k] || tbuf_export_vgem(&f.b[k], d, vgem) ||
-		    tbuf_map_vgem(&f.b[k]))
-			goto out;
-		disp_draw(d, f.b[k].map, f.b[k].pitch, img[k]);
-		tbuf_unmap_vgem(&f.b[k]);
-		/* the baseline: exported, drawn, not imported, no mmap */
-		if (read_counts(f.dbg, f.b[k].dumb.handle, f.b[k].dumb.size,
-				&f.base[k]))
+		if (!img[k] || !alt[k])
 			goto out;
 	}
+	if (fi_exports(&f, vgem, img))
+		goto out;
 
 	if (fi_bufinfo(&f.objects, &f.attachments))
 		goto out;
@@ -1712,12 +1786,12 @@ static int scen_faultinj(struct disp *d)
 				goto out;
 			}
 		}
-		printf("faultinj %s: %s: %u fault points, %u failed cleanly, %u survived (%lu left the device out of step until the next modeset)\n",
-		       d->m->name, fi_names[i], points[i], failed[i],
+		printf("faultinj %s (%s): %s: %u fault points, %u failed cleanly, %u survived (%lu left the device out of step until the next modeset)\n",
+		       d->m->name, from, fi_names[i], points[i], failed[i],
 		       survived[i], desync[i]);
 	}
-	printf("faultinj %s: %u faults injected over the PRIME path, each failed cleanly or survived, then an exact frame\n",
-	       d->m->name, total);
+	printf("faultinj %s (%s): %u faults injected over the PRIME path, each failed cleanly or survived, then an exact frame\n",
+	       d->m->name, from, total);
 	if (!strcmp(d->m->driver, "gud"))
 		printf("faultinj %s: the device dropped %lu buffers whose bulk data stopped half way\n",
 		       d->m->name, ((struct gud_emu *)d->emu)->resyncs);
@@ -1727,12 +1801,27 @@ out:
 	for (k = 0; k < 2; k++) {
 		free(img[k]);
 		free(alt[k]);
+		if (f.bochs_fb[k])
+			drmModeRmFB(bo.fd, f.bochs_fb[k]);
 		tbuf_destroy(&f.b[k]);
 	}
 	if (f.nth >= 0)
 		close(f.nth);
-	close(vgem);
+	if (vgem >= 0)
+		close(vgem);
+	if (bo.fd >= 0)
+		close(bo.fd);
 	return ret;
+}
+
+static int scen_faultinj(struct disp *d)
+{
+	return faultinj(d, false);
+}
+
+static int scen_faultinj_bochs(struct disp *d)
+{
+	return faultinj(d, true);
 }
 
 /* ---- nodma -------------------------------------------------------------- */
@@ -3898,6 +3987,7 @@ static const struct scenario scenarios[] = {
 	{ .name = "flip", .run = scen_flip },
 	{ .name = "prime_bochs", .run = scen_prime_bochs },
 	{ .name = "faultinj", .run = scen_faultinj },
+	{ .name = "faultinj_bochs", .run = scen_faultinj_bochs },
 	{ .name = "hugefb", .run = scen_hugefb },
 	{ .name = "hostile_vendor", .run = scen_hostile_vendor, .only = "udl",
 	  .own_plug = true },
