@@ -49,8 +49,10 @@
  * The emulation checks every byte of every command, header and footer, the
  * block order (a frame starts at block 0 and ends with the draw command
  * after block 19), the block sizes, that the parity bit is the same in all
- * blocks of a frame and alternates between frames (starting at 0), and that
- * the side columns are black.  Anything else is a protocol error, recorded
+ * blocks of a frame and alternates between frames (starting at 0: a frame
+ * that keeps the bit after a draw status the host seemed to read is only
+ * counted, since under software emulation that read may have timed out on
+ * the host's side all the same), and that the side columns are black.  Anything else is a protocol error, recorded
  * with vdisp_error(), which fails the waiting test; after it the data
  * stream is ignored (statuses are still sent so the host does not stall).
  *
@@ -96,6 +98,8 @@ enum {
 };
 
 #define GM12U320_EMU_STATUS_QUEUE	64
+/* A status sent within this of its command: the host surely waited. */
+#define GM12U320_EMU_STATUS_PROMPT_MS	100
 
 struct gm12u320_emu {
 	struct vusb_dev usb;
@@ -114,6 +118,7 @@ struct gm12u320_emu {
 	unsigned long misc_reqs, data_cmds, blocks, draws, statuses;
 	unsigned long restarts;	/* frames begun again at block 0 */
 	unsigned long redraws;	/* frames that kept the parity bit */
+	unsigned long parity_kept;	/* ... after a draw status sent promptly */
 	bool draw_read;		/* the host read the last draw's status */
 	bool must_flip;		/* ... before this frame began */
 	unsigned long long data_bytes;
@@ -140,6 +145,7 @@ struct gm12u320_emu {
 	bool st_running, st_stop;
 	uint8_t st_tag[GM12U320_EMU_STATUS_QUEUE][4];
 	bool st_draw[GM12U320_EMU_STATUS_QUEUE];	/* of a draw */
+	long st_ms[GM12U320_EMU_STATUS_QUEUE];	/* when queued */
 	unsigned int st_head, st_tail;	/* queued: tail - head */
 	unsigned long st_dropped;	/* the queue was full */
 };
