@@ -21,6 +21,14 @@
  *                   FB_DAMAGE_CLIPS property.
  *   fence           a vgem WRITE fence on the imported buffer holds the
  *                   update back until it is signalled.
+ *   fence_flip      a nonblocking atomic flip with FB_DAMAGE_CLIPS onto
+ *                   an imported vgem buffer whose WRITE fence is not
+ *                   signalled: the ioctl returns at once, the device keeps
+ *                   the old picture until the signal, then shows the
+ *                   damage exactly; after that commit and after a flip
+ *                   back (which copies the whole plane into staging, since
+ *                   staging missed the fenced frame) no mapping and no page
+ *                   reference beyond the counts before the import remain.
  *   nopin           after the import and after every update of an
  *                   imported vgem buffer, vgem's debugfs shows no live
  *                   mapping and the page use count the buffer had before
@@ -1293,6 +1301,151 @@ static int scen_nopin(struct disp *d)
 out:
 	free(img);
 	tbuf_destroy(&b);
+	close(vgem);
+	return ret;
+}
+
+/* ---- fence_flip -------------------------------------------------------- */
+
+#define FENCE_FLIP_MAX_MS	250	/* a flip that waits for the fence: 1500 */
+#define FENCE_SETTLE_MS		1000	/* for the worker that drops the pin */
+
+/*
+ * The counts of @b must come back to @base: the pin of a commit that read
+ * the buffer in place is released by a worker shortly after the commit.
+ */
+static int fence_flip_counts(const char *path, struct tbuf *b,
+			     const struct gem_counts *base, const char *what)
+{
+	long deadline = disp_now_ms() + FENCE_SETTLE_MS;
+	struct gem_counts now;
+
+	for (;;) {
+		if (read_counts(path, b->dumb.handle, b->dumb.size, &now))
+			return -1;
+		if ((!now.vmap && !now.vmap_local && now.pages == base->pages) ||
+		    disp_now_ms() >= deadline)
+			break;
+		usleep(10 * 1000);
+	}
+	return check_counts(what, &now, base);
+}
+
+static int scen_fence_flip(struct disp *d)
+{
+	struct vgem_fence_attach attach = { .flags = VGEM_WRITE_FENCE };
+	struct vgem_fence_signal sig = { 0 };
+	unsigned long long held, last;
+	struct gem_counts base[2], now;
+	struct drm_mode_rect r[2];
+	uint32_t *img[2] = { NULL, NULL };
+	bool fenced = false;
+	struct disp_plane ap;
+	char path[160];
+	struct tbuf b[2];
+	long t0, ms;
+	unsigned int k;
+	int vgem, ret;
+
+	vgem = open_vgem();
+	if (vgem < 0)
+		return KMS_EXIT_SKIP;
+	if (vgem_debugfs(path, sizeof(path))) {
+		close(vgem);
+		return KMS_EXIT_SKIP;
+	}
+	ret = KMS_EXIT_FAIL;
+	tbuf_init(&b[0], TB_VGEM, d);
+	tbuf_init(&b[1], TB_VGEM, d);
+	/* The baselines: exported, not imported, no mmap open. */
+	for (k = 0; k < 2; k++) {
+		if (tbuf_export_vgem(&b[k], d, vgem) ||
+		    read_counts(path, b[k].dumb.handle, b[k].dumb.size,
+				&base[k]))
+			goto out;
+		print_counts(k ? "B before the import" : "A before the import",
+			     &base[k]);
+		img[k] = disp_pattern(d, k + 1);
+		if (!img[k] || tbuf_map_vgem(&b[k]))
+			goto out;
+		disp_draw(d, b[k].map, b[k].pitch, img[k]);
+		tbuf_unmap_vgem(&b[k]);
+		if (tbuf_import_vgem(&b[k], d))
+			goto out;
+	}
+	if (disp_find_plane(d, &ap) || disp_modeset(d, b[0].fb))
+		goto out;
+	disp_expect_all(d, img[0]);
+	if (disp_wait(d, b[0].fb, "A"))
+		goto out;
+
+	attach.handle = b[1].dumb.handle;
+	if (drmIoctl(vgem, VGEM_IOCTL_FENCE_ATTACH, &attach)) {
+		printf("VGEM_FENCE_ATTACH failed: %s\n", strerror(errno));
+		goto out;
+	}
+	fenced = true;
+	rect(&r[0], d->w / 5, d->h / 6, d->w / 5 + d->w / 3,
+	     d->h / 6 + d->h / 4);
+	t0 = disp_now_ms();
+	if (atomic_damage_flags(d, &ap, b[1].fb, &r[0], 1,
+				DRM_MODE_ATOMIC_NONBLOCK))
+		goto out;
+	ms = disp_now_ms() - t0;
+	printf("nonblocking flip to B with an unsignalled write fence: the ioctl took %ld ms\n",
+	       ms);
+	if (ms > FENCE_FLIP_MAX_MS) {
+		printf("the ioctl blocked for more than %d ms: it waited for the fence\n",
+		       FENCE_FLIP_MAX_MS);
+		goto out;
+	}
+	if (read_counts(path, b[1].dumb.handle, b[1].dumb.size, &now))
+		goto out;
+	print_counts("B while the commit waits for the fence", &now);
+	/* The old picture stays while the fence says B is not ready. */
+	if (disp_hold(d, FENCE_HOLD_MS, "fenced"))
+		goto out;
+	sig.fence = attach.out_fence;
+	if (drmIoctl(vgem, VGEM_IOCTL_FENCE_SIGNAL, &sig)) {
+		printf("VGEM_FENCE_SIGNAL failed: %s\n", strerror(errno));
+		goto out;
+	}
+	fenced = false;
+	disp_expect_rects(d, img[1], &r[0], 1);
+	if (disp_wait(d, b[1].fb, "signalled") ||
+	    fence_flip_counts(path, &b[1], &base[1], "B after the fenced flip") ||
+	    fence_flip_counts(path, &b[0], &base[0], "A after the fenced flip"))
+		goto out;
+
+	/* Staging missed B: the flip back copies the whole plane. */
+	rect(&r[1], d->w / 2, d->h / 2, d->w / 2 + 64, d->h / 2 + 64);
+	if (atomic_damage_flags(d, &ap, b[0].fb, &r[1], 1,
+				DRM_MODE_ATOMIC_NONBLOCK))
+		goto out;
+	disp_expect_rects(d, img[0], &r[1], 1);
+	if (disp_wait(d, b[0].fb, "back") ||
+	    disp_staging_counts(d, &held, &last))
+		goto out;
+	printf("flip back to A: copied %llu bytes, staging holds %llu bytes\n",
+	       last, held);
+	if (last != (unsigned long long)d->w * d->h * 4) {
+		printf("the flip back copied %llu bytes, the plane has %u\n",
+		       last, d->w * d->h * 4);
+		goto out;
+	}
+	if (fence_flip_counts(path, &b[0], &base[0], "A after the flip back") ||
+	    fence_flip_counts(path, &b[1], &base[1], "B after the flip back"))
+		goto out;
+	ret = 0;
+out:
+	if (fenced) {
+		sig.fence = attach.out_fence;
+		drmIoctl(vgem, VGEM_IOCTL_FENCE_SIGNAL, &sig);
+	}
+	free(img[1]);
+	free(img[0]);
+	tbuf_destroy(&b[1]);
+	tbuf_destroy(&b[0]);
 	close(vgem);
 	return ret;
 }
@@ -3979,6 +4132,7 @@ static const struct scenario scenarios[] = {
 	{ .name = "damage_dirtyfb", .run = scen_damage_dirtyfb },
 	{ .name = "damage_atomic", .run = scen_damage_atomic },
 	{ .name = "fence", .run = scen_fence },
+	{ .name = "fence_flip", .run = scen_fence_flip },
 	{ .name = "nopin", .run = scen_nopin },
 	{ .name = "nodma", .run = scen_nodma },
 	{ .name = "unplug", .run = scen_unplug },
