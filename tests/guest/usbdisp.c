@@ -21,7 +21,9 @@
  *                   FB_DAMAGE_CLIPS property.
  *   fence           a vgem WRITE fence on the imported buffer holds the
  *                   update back until it is signalled.
- *   fence_flip      a nonblocking atomic flip with FB_DAMAGE_CLIPS onto
+ *   fence_flip      a modeset onto an imported vgem buffer whose write
+ *                   fence is signalled 500 ms later, then a nonblocking
+ *                   atomic flip with FB_DAMAGE_CLIPS onto
  *                   an imported vgem buffer whose WRITE fence is not
  *                   signalled: the ioctl returns at once, the device keeps
  *                   the old picture until the signal, then shows the
@@ -1309,6 +1311,25 @@ out:
 
 #define FENCE_FLIP_MAX_MS	250	/* a flip that waits for the fence: 1500 */
 #define FENCE_SETTLE_MS		1000	/* for the worker that drops the pin */
+#define FENCE_MODESET_MS	500	/* the modeset's fence is signalled then */
+
+struct fence_signaller {
+	int vgem;
+	uint32_t fence;
+	long at_ms;
+	int err;
+};
+
+static void *fence_signal_later(void *arg)
+{
+	struct fence_signaller *fs = arg;
+	struct vgem_fence_signal sig = { .fence = fs->fence };
+
+	usleep(FENCE_MODESET_MS * 1000);
+	fs->at_ms = disp_now_ms();
+	fs->err = drmIoctl(fs->vgem, VGEM_IOCTL_FENCE_SIGNAL, &sig) ? errno : 0;
+	return NULL;
+}
 
 /*
  * The counts of @b must come back to @base: the pin of a commit that read
@@ -1334,8 +1355,11 @@ static int fence_flip_counts(const char *path, struct tbuf *b,
 static int scen_fence_flip(struct disp *d)
 {
 	struct vgem_fence_attach attach = { .flags = VGEM_WRITE_FENCE };
+	struct vgem_fence_attach first = { .flags = VGEM_WRITE_FENCE };
 	struct vgem_fence_signal sig = { 0 };
+	struct fence_signaller fs = { .vgem = -1 };
 	unsigned long long held, last;
+	pthread_t thread;
 	struct gem_counts base[2], now;
 	struct drm_mode_rect r[2];
 	uint32_t *img[2] = { NULL, NULL };
@@ -1373,10 +1397,41 @@ static int scen_fence_flip(struct disp *d)
 		if (tbuf_import_vgem(&b[k], d))
 			goto out;
 	}
-	if (disp_find_plane(d, &ap) || disp_modeset(d, b[0].fb))
+	/*
+	 * The modeset too reads A in place, after its fence: gm12u320 reads
+	 * the plane in its pipe enable, after the planes' update.
+	 */
+	first.handle = b[0].dumb.handle;
+	if (drmIoctl(vgem, VGEM_IOCTL_FENCE_ATTACH, &first)) {
+		printf("VGEM_FENCE_ATTACH failed: %s\n", strerror(errno));
 		goto out;
+	}
+	fs.vgem = vgem;
+	fs.fence = first.out_fence;
+	if (pthread_create(&thread, NULL, fence_signal_later, &fs)) {
+		printf("pthread_create failed\n");
+		sig.fence = first.out_fence;
+		drmIoctl(vgem, VGEM_IOCTL_FENCE_SIGNAL, &sig);
+		goto out;
+	}
+	ret = disp_find_plane(d, &ap);
+	t0 = disp_now_ms();
+	if (!ret)
+		ret = disp_modeset(d, b[0].fb);
+	ms = disp_now_ms() - t0;
+	pthread_join(thread, NULL);
+	if (ret || fs.err) {
+		printf("modeset with a fenced buffer: %d, signal: %s\n", ret,
+		       strerror(fs.err));
+		ret = KMS_EXIT_FAIL;
+		goto out;
+	}
+	ret = KMS_EXIT_FAIL;
+	printf("modeset on A with a write fence signalled after %d ms: returned after %ld ms\n",
+	       FENCE_MODESET_MS, ms);
 	disp_expect_all(d, img[0]);
-	if (disp_wait(d, b[0].fb, "A"))
+	if (disp_wait(d, b[0].fb, "A") ||
+	    fence_flip_counts(path, &b[0], &base[0], "A after the fenced modeset"))
 		goto out;
 
 	attach.handle = b[1].dumb.handle;
