@@ -1148,6 +1148,20 @@ static int vgem_debugfs(char *dir, size_t len)
 	return -1;
 }
 
+/* vgem, and the path of its gem_objects file in @path; -1 without them. */
+static int open_vgem_counted(char *path, size_t len)
+{
+	int vgem = open_vgem();
+
+	if (vgem < 0)
+		return -1;
+	if (vgem_debugfs(path, len)) {
+		close(vgem);
+		return -1;
+	}
+	return vgem;
+}
+
 static int read_counts(const char *path, uint32_t handle, size_t size,
 		       struct gem_counts *c)
 {
@@ -1243,13 +1257,9 @@ static int scen_nopin(struct disp *d)
 	struct tbuf b;
 	int vgem, ret;
 
-	vgem = open_vgem();
+	vgem = open_vgem_counted(path, sizeof(path));
 	if (vgem < 0)
 		return KMS_EXIT_SKIP;
-	if (vgem_debugfs(path, sizeof(path))) {
-		close(vgem);
-		return KMS_EXIT_SKIP;
-	}
 	ret = KMS_EXIT_FAIL;
 	tbuf_init(&b, TB_VGEM, d);
 	if (tbuf_export_vgem(&b, d, vgem))
@@ -1371,13 +1381,9 @@ static int scen_fence_flip(struct disp *d)
 	unsigned int k;
 	int vgem, ret;
 
-	vgem = open_vgem();
+	vgem = open_vgem_counted(path, sizeof(path));
 	if (vgem < 0)
 		return KMS_EXIT_SKIP;
-	if (vgem_debugfs(path, sizeof(path))) {
-		close(vgem);
-		return KMS_EXIT_SKIP;
-	}
 	ret = KMS_EXIT_FAIL;
 	tbuf_init(&b[0], TB_VGEM, d);
 	tbuf_init(&b[1], TB_VGEM, d);
