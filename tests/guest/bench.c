@@ -8,7 +8,10 @@
  * damage, and time the whole update path of every emulated display
  * (pathbench.c, OUTDIR/path.csv). With "drivers LABEL", only the latter
  * two, appended to OUTDIR/wire.csv and OUTDIR/path.csv under LABEL (make
- * bench runs them on 6.12's drivers too).
+ * bench runs them on 6.12's drivers too). With "path LABEL [updates=N]
+ * [fake-noimport] [DISPLAY...]", the whole-path benchmark alone (see
+ * path_only()), for a quick check: VL_BENCH=path,converted,updates=3,udl,vkms
+ * scripts/guest-run.sh bench.
  *
  * Each figure is the median over repeated updates of one kernel run; all
  * figures come from the same boot, so their ratios are meaningful even
@@ -402,6 +405,31 @@ static int wire(const char *outdir, const char *label)
 	return ret;
 }
 
+/*
+ * "path LABEL [updates=N] [fake-noimport] [DISPLAY...]": the whole-path
+ * benchmark alone, for a quick check: N updates per cell, only the
+ * displays named (udl, gm12u320, gud, gud4k, vkms).
+ */
+static int path_only(const char *outdir, const char *label, int argc,
+		     char **argv)
+{
+	struct path_opts o = { .names = (const char *const *)argv };
+	int i;
+
+	/* the display names stay, packed, at the start of @argv */
+	for (i = 0; i < argc; i++) {
+		if (!strncmp(argv[i], "updates=", 8))
+			o.updates = strtoul(argv[i] + 8, NULL, 0);
+		else if (!strcmp(argv[i], "fake-noimport"))
+			o.fake_noimport = true;
+		else
+			argv[o.nnames++] = argv[i];
+	}
+	if (!o.nnames)
+		o.names = NULL;
+	return path_bench(outdir, label, &o);
+}
+
 int main(int argc, char **argv)
 {
 	const char *outdir = argc > 1 ? argv[1] : "/out";
@@ -413,8 +441,10 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 3 && !strcmp(argv[2], "drivers")) {
 		ret = wire(outdir, argv[3]);
-		return ret ? ret : path_bench(outdir, argv[3]);
+		return ret ? ret : path_bench(outdir, argv[3], NULL);
 	}
+	if (argc > 3 && !strcmp(argv[2], "path"))
+		return path_only(outdir, argv[3], argc - 4, argv + 4);
 
 	snprintf(path, sizeof(path), "%s/bench.csv", outdir);
 	csv = fopen(path, "w");
@@ -435,7 +465,7 @@ int main(int argc, char **argv)
 		goto out;
 	ret = wire(outdir, "helper");
 	if (!ret)
-		ret = path_bench(outdir, "converted");
+		ret = path_bench(outdir, "converted", NULL);
 out:
 	for (i = 0; i < NBUFS; i++)
 		buf_destroy(&bufs[i]);
