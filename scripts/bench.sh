@@ -7,8 +7,9 @@
 # damage area for both paths into build/out/bench-area.png. The tables also
 # go to build/out/bench.txt, the raw figures to build/out/bench.csv,
 # build/out/wire.csv and build/out/path.csv (the whole update path of each
-# emulated display in both kernels, tests/guest/pathbench.c), plotted into
-# build/out/path-area.png.
+# emulated display, and of vkms through writeback, in both kernels, with
+# dumb, vgem and bochs buffers, tests/guest/pathbench.c), plotted into
+# build/out/path-area.png (the emulated displays' vgem rows).
 . "$(dirname "$0")/lib.sh"
 
 "$TOP/scripts/deps.sh" gnuplot-nox

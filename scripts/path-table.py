@@ -5,8 +5,12 @@ kernels side by side: path-table.py PATH_CSV [PLOT_DAT_DIR].
 
 Rows of PATH_CSV (no header):
   update,LABEL,DISPLAY,WxH,KIND,UPDATE,CLIP,ioctl_us,shown_us,wire,copied,held,flushed,busy,note
-  stream,LABEL,DISPLAY,WxH,KIND,flips,pictures,us,fps,bytes_per_us
-  fence,LABEL,DISPLAY,WxH,vgem,ioctl_us,shown_after_signal_us
+  stream,LABEL,DISPLAY,WxH,KIND,flips,pictures,us,fps,bytes_per_us[,note]
+  fence,LABEL,DISPLAY,WxH,KIND,ioctl_us,shown_after_signal_us
+KIND is dumb, vgem or bochs. A kind whose buffers the kernel could not
+import has "-" for every figure and the reason in the note ("cannot
+import: ENOSYS"). DISPLAY vkms is measured through writeback: shown_us is
+when the writeback job completed, wire "-", copied and held "n/a".
 
 Ratios are converted / 6.12: below 1.00 the converted path is faster.
 With PLOT_DAT_DIR, one file per kernel and display (area-LABEL-DISPLAY.dat:
@@ -29,16 +33,20 @@ def ratio(new, old):
 
 
 def ms(us):
-    return "%.2f" % (float(us) / 1000)
+    try:
+        return "%.2f" % (float(us) / 1000)
+    except ValueError:
+        return "-"
 
 
 def fps(v):
     """Full frames the device can have shown per second: min(flips,
     pictures) over the time (gud publishes a picture per transfer,
     gm12u320's worker skips flips)."""
-    if not v:
+    try:
+        return "%.2f" % (min(int(v[0]), int(v[1])) * 1e6 / int(v[2]))
+    except (TypeError, ValueError, ZeroDivisionError):
         return "-"
-    return "%.2f" % (min(int(v[0]), int(v[1])) * 1e6 / int(v[2]))
 
 
 def ordered(rows):
@@ -64,7 +72,7 @@ def main():
 
     print("== The whole path: ioctl and until the device has decoded the update"
           " (median of 7; ms; ratio converted / 6.12) ==")
-    fmt = "%-9s %-9s %-4s %-7s %-7s | %8s %8s %5s | %8s %8s %5s | %7s %7s | %9s %9s %s"
+    fmt = "%-9s %-9s %-5s %-7s %-7s | %8s %8s %5s | %8s %8s %5s | %7s %7s | %9s %9s %s"
     print(fmt % ("display", "size", "buf", "update", "clip", "ioctl 6.12", "conv",
                  "ratio", "shown 6.12", "conv", "ratio", "wire old", "new",
                  "copied", "staging", "notes"))
@@ -84,36 +92,52 @@ def main():
                      o[2] if o else "-", n[2] if n else "-",
                      n[3] if n else "-", n[4] if n else "-",
                      ", ".join(notes)))
+    if any(k[0] == "vkms" for k in keys):
+        print("(vkms, not converted, the same driver in both kernels, measured"
+              " through writeback: shown = until the writeback job of a commit"
+              " completed, the capture checked exactly; for DIRTYFB, which vkms"
+              " refuses with ENOSYS as it scans out live, a writeback-only"
+              " commit after the ioctl; wire and staging do not apply)")
 
     print()
     print("== Full-frame stream: blocking flips between two buffers for 3 s"
           " (fps: min(flips, pictures the device published) per second) ==")
-    fmt = "%-9s %-9s %-4s | %8s %8s %5s | %9s %9s"
+    fmt = "%-9s %-9s %-5s | %8s %8s %5s | %9s %9s %s"
     print(fmt % ("display", "size", "buf", "fps 6.12", "conv", "ratio",
-                 "MB/s 6.12", "conv"))
+                 "MB/s 6.12", "conv", "notes"))
     for k in ordered(stream):
         o, n = stream.get((OLD,) + k), stream.get((NEW,) + k)
         fo, fn = fps(o), fps(n)
+        notes = ["%s: %s" % (lab, v[5]) for lab, v in ((OLD, o), (NEW, n))
+                 if v and len(v) > 5 and v[5]]
         print(fmt % (k[0], k[1], k[2], fo, fn,
                      ratio(fo, fn) if o and n else "-",
-                     o[4] if o else "-", n[4] if n else "-"))
+                     o[4] if o else "-", n[4] if n else "-",
+                     ", ".join(notes)))
     print("(ratio here: 6.12 / converted, below 1.00 the converted path is faster;"
           " MB/s: bulk bytes the emulated bus and device carried)")
 
     print()
     print("== A nonblocking flip onto a buffer with an unsignalled vgem fence ==")
-    fmt = "%-9s %-9s | %14s %14s | %18s %18s"
-    print(fmt % ("display", "size", "ioctl ms 6.12", "conv",
+    fmt = "%-9s %-9s %-5s | %14s %14s | %18s %18s"
+    print(fmt % ("display", "size", "buf", "ioctl ms 6.12", "conv",
                  "shown after signal", "conv"))
     for k in ordered(fence):
         o, n = fence.get((OLD,) + k), fence.get((NEW,) + k)
-        print(fmt % (k[0], k[1], ms(o[0]) if o else "-", ms(n[0]) if n else "-",
+        print(fmt % (k[0], k[1], k[2],
+                     ms(o[0]) if o else "-", ms(n[0]) if n else "-",
                      ms(o[1]) if o else "-", ms(n[1]) if n else "-"))
+    print("(bochs has no fences of its own: its write fence is a vgem fence"
+          " imported into the bochs BO's dma-buf with"
+          " DMA_BUF_IOCTL_IMPORT_SYNC_FILE; 6.12 cannot import bochs buffers;"
+          " vkms has no fenced flip here)")
 
     if len(sys.argv) > 2:
         out = sys.argv[2]
         for (lab, disp, size, kind, update, clip), v in upd.items():
-            if kind != "vgem" or update != "dirtyfb":
+            # the plot: the emulated USB displays' imported vgem buffers
+            if kind != "vgem" or update != "dirtyfb" or disp == "vkms" \
+                    or ms(v[1]) == "-":
                 continue
             w, h = (int(x) for x in size.split("x"))
             with open(os.path.join(out, "area-%s-%s.dat" % (lab, disp)), "a") as f:
