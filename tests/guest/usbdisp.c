@@ -70,7 +70,13 @@
  *                   a DIRTYFB of new content must show pixel-exact.
  *                   Between updates bochs's framebuffer debugfs must show
  *                   the BO where the move put it, pinned only while
- *                   bochs scans it out.
+ *                   bochs scans it out. Then a nonblocking commit of new
+ *                   content with a damage clip while a write fence (a
+ *                   vgem fence imported into the BO's dma-buf) is
+ *                   unsignalled: the ioctl returns at once, the picture
+ *                   shows once the fence is signalled, the BO's pin count
+ *                   is 0 again after that commit, and bochs can move it
+ *                   into VRAM to scan it out.
  *   faultinj        fault injection (/proc/thread-self/fail-nth: slab,
  *                   page allocator, user copies) at the Nth fault point of
  *                   each step of the PRIME path: import, ADDFB2, modeset,
@@ -168,6 +174,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/dma-buf.h>
 #include <linux/udmabuf.h>
 #include <drm_fourcc.h>
 
@@ -998,6 +1005,130 @@ static int bochs_update(struct disp *d, struct tbuf *o, unsigned int frame,
 	return ret;
 }
 
+#define BOCHS_FENCE_FLIP_MAX_MS	250	/* a nonblocking commit waits for less */
+#define BOCHS_SETTLE_MS		1000	/* for the worker that drops a pin */
+
+/*
+ * A write fence on the bochs BO: bochs has no fences of its own, so a vgem
+ * fence on a scratch vgem object, exported as a sync_file and imported into
+ * the BO's dma-buf @dmabuf. *@id gets the vgem fence to signal on @vgem;
+ * 0 or -1 (printed, nothing left unsignalled).
+ */
+static int bochs_attach_fence(int vgem, uint32_t scratch, int scratch_dmabuf,
+			      int dmabuf, uint32_t *id)
+{
+	struct vgem_fence_attach a = { .handle = scratch,
+				       .flags = VGEM_WRITE_FENCE };
+	struct dma_buf_export_sync_file ex = { .flags = DMA_BUF_SYNC_WRITE,
+					       .fd = -1 };
+	struct dma_buf_import_sync_file im = { .flags = DMA_BUF_SYNC_WRITE };
+	struct vgem_fence_signal sig = { 0 };
+
+	if (drmIoctl(vgem, VGEM_IOCTL_FENCE_ATTACH, &a)) {
+		printf("VGEM_FENCE_ATTACH failed: %s\n", strerror(errno));
+		return -1;
+	}
+	*id = a.out_fence;
+	if (ioctl(scratch_dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex)) {
+		printf("DMA_BUF_IOCTL_EXPORT_SYNC_FILE: %s\n", strerror(errno));
+		goto signal;
+	}
+	im.fd = ex.fd;
+	if (ioctl(dmabuf, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &im)) {
+		printf("DMA_BUF_IOCTL_IMPORT_SYNC_FILE into the bochs BO: %s\n",
+		       strerror(errno));
+		goto signal;
+	}
+	close(ex.fd);
+	return 0;
+signal:
+	if (ex.fd >= 0)
+		close(ex.fd);
+	sig.fence = a.out_fence;
+	drmIoctl(vgem, VGEM_IOCTL_FENCE_SIGNAL, &sig);
+	return -1;
+}
+
+/*
+ * A nonblocking atomic commit of new content in the bochs BO with a damage
+ * clip, while a write fence on the BO is unsignalled: the ioctl must not
+ * wait for the fence, so the commit reads the BO in place after it, with a
+ * pin for that commit. The fence is signalled once the ioctl returned; the
+ * new picture must show, and then the BO must be in @mem with TTM pin
+ * count 0 again (polled for BOCHS_SETTLE_MS, for the worker that drops the
+ * commit's pin): a pin that outlived the commit fails.
+ */
+static int bochs_fenced_update(struct disp *d, struct bochs *b, struct tbuf *o,
+			       uint32_t bochs_fb, unsigned int frame,
+			       const char *mem)
+{
+	struct kms_dumb scratch = { .fd = -1 };
+	struct vgem_fence_signal sig = { 0 };
+	int vgem, scratch_dmabuf = -1, ret = KMS_EXIT_FAIL;
+	uint32_t *img = NULL;
+	struct drm_mode_rect r;
+	struct disp_plane ap;
+	bool fenced = false;
+	long t0, ms, deadline, pin;
+	char now[32];
+
+	vgem = open_vgem();
+	if (vgem < 0)
+		return KMS_EXIT_FAIL;
+	if (kms_dumb_create(vgem, 32, 32, 32, &scratch))
+		goto out;
+	scratch_dmabuf = kms_prime_export(vgem, scratch.handle);
+	img = disp_pattern(d, frame);
+	if (scratch_dmabuf < 0 || !img || disp_find_plane(d, &ap))
+		goto out;
+	rect(&r, d->w / 4, d->h / 5, d->w / 4 + d->w / 3, d->h / 5 + d->h / 3);
+	disp_draw(d, o->map, o->pitch, img);
+	if (bochs_attach_fence(vgem, scratch.handle, scratch_dmabuf, o->dmabuf,
+			       &sig.fence))
+		goto out;
+	fenced = true;
+	t0 = disp_now_ms();
+	if (atomic_damage_flags(d, &ap, o->fb, &r, 1, DRM_MODE_ATOMIC_NONBLOCK))
+		goto out;
+	ms = disp_now_ms() - t0;
+	printf("nonblocking commit of the bochs BO with an unsignalled write fence: the ioctl took %ld ms\n",
+	       ms);
+	if (ms > BOCHS_FENCE_FLIP_MAX_MS) {
+		printf("the ioctl blocked for more than %d ms: it waited for the fence\n",
+		       BOCHS_FENCE_FLIP_MAX_MS);
+		goto out;
+	}
+	if (drmIoctl(vgem, VGEM_IOCTL_FENCE_SIGNAL, &sig)) {
+		printf("VGEM_FENCE_SIGNAL failed: %s\n", strerror(errno));
+		goto out;
+	}
+	fenced = false;
+	disp_expect_rects(d, img, &r, 1);
+	if (disp_wait(d, o->fb, "fenced"))
+		goto out;
+	deadline = disp_now_ms() + BOCHS_SETTLE_MS;
+	do {
+		if (bochs_bo_state(b, bochs_fb, now, sizeof(now), &pin))
+			goto out;
+		if (!pin)
+			break;
+		usleep(10 * 1000);
+	} while (disp_now_ms() < deadline);
+	if (bochs_expect(b, bochs_fb, "after the fenced commit", mem, 0))
+		goto out;
+	ret = 0;
+out:
+	if (fenced)
+		drmIoctl(vgem, VGEM_IOCTL_FENCE_SIGNAL, &sig);
+	free(img);
+	if (scratch_dmabuf >= 0)
+		close(scratch_dmabuf);
+	if (scratch.handle)
+		kms_dumb_destroy(&scratch);
+	close(vgem);
+	return ret;
+}
+
 static int scen_prime_bochs(struct disp *d)
 {
 	struct kms_dumb big = { .fd = -1 };
@@ -1090,8 +1221,18 @@ static int scen_prime_bochs(struct disp *d)
 		    bochs_expect(&b, bochs_fb, what, "system", 0))
 			goto out;
 	}
+	/*
+	 * A commit that reads the BO in place, after a fence, pins it for
+	 * that commit only: bochs can still move it into VRAM to scan it out.
+	 */
+	if (bochs_fenced_update(d, &b, &o, bochs_fb, ++frame, "system") ||
+	    bochs_show(&b, 0) || bochs_show(&b, bochs_fb) ||
+	    bochs_expect(&b, bochs_fb, "scanned out after the fenced commit",
+			 "vram", 1) ||
+	    bochs_show(&b, 0))
+		goto out;
 	printf("%u moves between VRAM and system memory, %u updates, each checked\n",
-	       2 * BOCHS_CYCLES, frame + 1);
+	       2 * BOCHS_CYCLES + 1, frame + 1);
 	ret = 0;
 out:
 	if (b.fd >= 0)
