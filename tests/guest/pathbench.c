@@ -121,7 +121,8 @@
 #include "pathbench.h"
 #include "vusb.h"
 
-#define PATH_UPDATES	7	/* per cell; path_opts.updates: fewer */
+#define PATH_UPDATES	7	/* per cell by default */
+#define PATH_UPDATES_MAX 31	/* path_opts.updates: up to this many */
 #define PATH_STREAM_MS	3000
 #define PATH_FENCE_MS	500	/* the fence stays unsignalled this long */
 #define VKMS_W		1024	/* vkms's preferred mode */
@@ -362,8 +363,8 @@ static int cell(struct pb *p, enum pb_kind kind, enum pb_update upd,
 	struct disp *d = &p->d;
 	struct vdisp *v = d->m->vdisp(d->emu);
 	struct vusb_dev *usb = d->m->usb(d->emu);
-	long long ioctl_us[PATH_UPDATES], shown_us[PATH_UPDATES];
-	long long wire[PATH_UPDATES], copied[PATH_UPDATES];
+	long long ioctl_us[PATH_UPDATES_MAX], shown_us[PATH_UPDATES_MAX];
+	long long wire[PATH_UPDATES_MAX], copied[PATH_UPDATES_MAX];
 	unsigned long long held = 0, last = 0;
 	unsigned int i, flushed = 0, busy = 0;
 	unsigned long flushes;
@@ -832,7 +833,7 @@ static int vk_cell(struct pb *p, enum pb_kind kind, enum pb_update upd,
 		   enum pb_clip clip)
 {
 	struct disp geo = { .w = p->vw, .h = p->vh };
-	long long ioctl_us[PATH_UPDATES], shown_us[PATH_UPDATES];
+	long long ioctl_us[PATH_UPDATES_MAX], shown_us[PATH_UPDATES_MAX];
 	size_t n = (size_t)p->vw * p->vh;
 	uint32_t *next = malloc(n * 4);
 	unsigned int i, busy = 0, kicks = p->wb.kicks, nosys = 0;
@@ -995,8 +996,8 @@ int path_bench(const char *outdir, const char *label,
 	int ret = 0;
 
 	p.updates = p.o->updates ? p.o->updates : PATH_UPDATES;
-	if (p.updates > PATH_UPDATES) {
-		printf("at most %d updates per cell\n", PATH_UPDATES);
+	if (p.updates > PATH_UPDATES_MAX) {
+		printf("at most %d updates per cell\n", PATH_UPDATES_MAX);
 		return KMS_EXIT_FAIL;
 	}
 	snprintf(path, sizeof(path), "%s/path.csv", outdir);

@@ -6,7 +6,7 @@
 
 /* What to run; NULL for path_bench(): everything, PATH_UPDATES per cell. */
 struct path_opts {
-	unsigned int updates;	/* per cell, 1 to PATH_UPDATES; 0: all */
+	unsigned int updates;	/* per cell, 1 to PATH_UPDATES_MAX; 0: PATH_UPDATES */
 	/*
 	 * Make every bochs import fail (PRIME_FD_TO_HANDLE of fd -1, EBADF)
 	 * and treat that as the expected failure of 6.12: a check of the
