@@ -113,7 +113,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/dma-buf.h>
 #include <linux/sync_file.h>
 
 #include "lib/disp.h"
@@ -536,9 +535,6 @@ static void *signal_later(void *arg)
 static int attach_fence(struct pb *p, struct pb_buf *b, uint32_t *id)
 {
 	struct vgem_fence_attach a = { .flags = VGEM_WRITE_FENCE };
-	struct dma_buf_export_sync_file ex = { .flags = DMA_BUF_SYNC_WRITE,
-					       .fd = -1 };
-	struct dma_buf_import_sync_file im = { .flags = DMA_BUF_SYNC_WRITE };
 	struct vgem_fence_signal sig = { 0 };
 
 	a.handle = b->kind == PB_VGEM ? b->dumb.handle : p->fence_bo.handle;
@@ -547,24 +543,10 @@ static int attach_fence(struct pb *p, struct pb_buf *b, uint32_t *id)
 		return KMS_EXIT_FAIL;
 	}
 	*id = a.out_fence;
-	if (b->kind == PB_VGEM)
+	if (b->kind == PB_VGEM ||
+	    !kms_dmabuf_copy_write_fence(p->fence_dmabuf, b->dmabuf))
 		return 0;
-	if (ioctl(p->fence_dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex)) {
-		printf("DMA_BUF_IOCTL_EXPORT_SYNC_FILE: %s\n",
-		       strerror(errno));
-		goto signal;
-	}
-	im.fd = ex.fd;
-	if (ioctl(b->dmabuf, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &im)) {
-		printf("DMA_BUF_IOCTL_IMPORT_SYNC_FILE into the %s BO: %s\n",
-		       kind_name[b->kind], strerror(errno));
-		goto signal;
-	}
-	close(ex.fd);
-	return 0;
-signal:
-	if (ex.fd >= 0)
-		close(ex.fd);
+	printf("no write fence on the %s BO\n", kind_name[b->kind]);
 	sig.fence = a.out_fence;
 	drmIoctl(p->vgem, VGEM_IOCTL_FENCE_SIGNAL, &sig);
 	return KMS_EXIT_FAIL;

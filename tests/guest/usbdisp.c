@@ -174,7 +174,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/dma-buf.h>
 #include <linux/udmabuf.h>
 #include <drm_fourcc.h>
 
@@ -1019,9 +1018,6 @@ static int bochs_attach_fence(int vgem, uint32_t scratch, int scratch_dmabuf,
 {
 	struct vgem_fence_attach a = { .handle = scratch,
 				       .flags = VGEM_WRITE_FENCE };
-	struct dma_buf_export_sync_file ex = { .flags = DMA_BUF_SYNC_WRITE,
-					       .fd = -1 };
-	struct dma_buf_import_sync_file im = { .flags = DMA_BUF_SYNC_WRITE };
 	struct vgem_fence_signal sig = { 0 };
 
 	if (drmIoctl(vgem, VGEM_IOCTL_FENCE_ATTACH, &a)) {
@@ -1029,21 +1025,8 @@ static int bochs_attach_fence(int vgem, uint32_t scratch, int scratch_dmabuf,
 		return -1;
 	}
 	*id = a.out_fence;
-	if (ioctl(scratch_dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex)) {
-		printf("DMA_BUF_IOCTL_EXPORT_SYNC_FILE: %s\n", strerror(errno));
-		goto signal;
-	}
-	im.fd = ex.fd;
-	if (ioctl(dmabuf, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &im)) {
-		printf("DMA_BUF_IOCTL_IMPORT_SYNC_FILE into the bochs BO: %s\n",
-		       strerror(errno));
-		goto signal;
-	}
-	close(ex.fd);
-	return 0;
-signal:
-	if (ex.fd >= 0)
-		close(ex.fd);
+	if (!kms_dmabuf_copy_write_fence(scratch_dmabuf, dmabuf))
+		return 0;
 	sig.fence = a.out_fence;
 	drmIoctl(vgem, VGEM_IOCTL_FENCE_SIGNAL, &sig);
 	return -1;

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/dma-buf.h>
+
 #include <linux/sync_file.h>
 #include <drm_fourcc.h>
 
@@ -1035,5 +1037,25 @@ int kms_wb_wait(struct kms_wb *wb, int fence)
 	/* signalled (or a poll error): check the status */
 	ret = kms_wait_fence(fence, 0);
 	kms_crc_close(&own);
+	return ret;
+}
+
+int kms_dmabuf_copy_write_fence(int from, int to)
+{
+	struct dma_buf_export_sync_file ex = { .flags = DMA_BUF_SYNC_WRITE,
+					       .fd = -1 };
+	struct dma_buf_import_sync_file im = { .flags = DMA_BUF_SYNC_WRITE };
+	int ret = -1;
+
+	if (ioctl(from, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex)) {
+		printf("DMA_BUF_IOCTL_EXPORT_SYNC_FILE: %s\n", strerror(errno));
+		return -1;
+	}
+	im.fd = ex.fd;
+	if (ioctl(to, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &im))
+		printf("DMA_BUF_IOCTL_IMPORT_SYNC_FILE: %s\n", strerror(errno));
+	else
+		ret = 0;
+	close(ex.fd);
 	return ret;
 }

@@ -111,6 +111,12 @@ void kms_dumb_destroy(struct kms_dumb *buf);
 /* Returns a dma-buf fd (CLOEXEC, RDWR) or -1. */
 int kms_prime_export(int fd, uint32_t handle);
 int kms_prime_import(int fd, int dmabuf_fd, uint32_t *handle);
+/*
+ * Make the write fences of dma-buf @from a write fence of dma-buf @to
+ * (DMA_BUF_IOCTL_EXPORT_SYNC_FILE, then DMA_BUF_IOCTL_IMPORT_SYNC_FILE), for
+ * exporters without fences of their own. 0 or -1 (printed).
+ */
+int kms_dmabuf_copy_write_fence(int from, int to);
 void kms_gem_close(int fd, uint32_t handle);
 
 /* The length of a connector's EDID property: 0 if none, -1 on error. */
