@@ -56,6 +56,50 @@ print(p, f, s)
 PY
 )
 
+# Name each failure, and show the end of a failed guest test's output, so
+# that the last lines of the log say what failed.
+python3 - "$RES" <<'PY'
+import glob, os, sys
+res = sys.argv[1]
+failed = []
+path = os.path.join(res, 'kunit.txt')
+if os.path.exists(path):
+	for line in open(path):
+		parts = line.split()
+		if len(parts) == 4 and int(parts[2]) > 0:
+			failed.append(('kunit', parts[0]))
+else:
+	failed.append(('kunit', '(no results)'))
+for name in ('guest.txt', 'lint.txt'):
+	path = os.path.join(res, name)
+	if not os.path.exists(path):
+		failed.append((name[:-4], '(no results)'))
+		continue
+	for line in open(path):
+		if line.rstrip().endswith(' FAIL'):
+			failed.append((name[:-4], line.rsplit(None, 1)[0]))
+logs = sorted(glob.glob(os.path.join(res, 'guest-console*.log')))
+for tier, name in failed:
+	print()
+	print(f'FAILED ({tier}): {name}')
+	if tier == 'kunit' and name != '(no results)':
+		print(f'  see {res}/kunit-logs/{name}.console')
+	if tier != 'guest':
+		continue
+	for log in logs:
+		lines = open(log, errors='replace').read().splitlines()
+		try:
+			first = lines.index(f'=== TEST {name}')
+		except ValueError:
+			continue
+		last = first
+		while last + 1 < len(lines) and not lines[last].startswith('=== RESULT '):
+			last += 1
+		for line in lines[max(first, last - 20):last + 1]:
+			print('  ' + line)
+		break
+PY
+
 echo
 echo "check took $(( $(date +%s) - start ))s; results in $RES"
 if [ "$skipped" -gt 0 ]; then
