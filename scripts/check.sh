@@ -8,7 +8,7 @@
 start=$(date +%s)
 RES=$BUILD/results
 mkdir -p "$RES"
-rm -f "$RES/kunit.txt" "$RES/guest.txt" "$RES/lint.txt"
+rm -f "$RES/kunit.txt" "$RES/guest.txt" "$RES/lint.txt" "$RES/failures.txt"
 
 "$TOP/scripts/deps.sh"
 "$TOP/scripts/fetch-base.sh"
@@ -30,75 +30,61 @@ fi
 
 # kunit.txt: "SUITE PASSED FAILED SKIPPED"; guest.txt, lint.txt: "NAME PASS|FAIL".
 # A missing file means that step never produced results: one failure.
+# Each failure is named in failures.txt, a failed guest test with the end of
+# its section of the console log, so that the last lines of the log say what
+# failed.
 read -r passed failed skipped < <(python3 - "$RES" <<'PY'
-import os, sys
+import glob, os, sys
 res = sys.argv[1]
 p = f = s = 0
+failed = []
 path = os.path.join(res, 'kunit.txt')
 if os.path.exists(path):
 	for line in open(path):
 		parts = line.split()
 		if len(parts) == 4:
 			p += int(parts[1]); f += int(parts[2]); s += int(parts[3])
+			if int(parts[2]) > 0:
+				failed.append(('kunit', parts[0]))
 else:
 	f += 1
+	failed.append(('kunit', '(no results)'))
 for name in ('guest.txt', 'lint.txt'):
 	path = os.path.join(res, name)
 	if not os.path.exists(path):
 		f += 1
+		failed.append((name[:-4], '(no results)'))
 		continue
 	for line in open(path):
 		if line.rstrip().endswith(' PASS'):
 			p += 1
 		elif line.rstrip().endswith(' FAIL'):
 			f += 1
+			failed.append((name[:-4], line.rsplit(None, 1)[0]))
+logs = sorted(glob.glob(os.path.join(res, 'guest-console*.log')))
+with open(os.path.join(res, 'failures.txt'), 'w') as out:
+	for tier, name in failed:
+		print(f'\nFAILED ({tier}): {name}', file=out)
+		if tier == 'kunit' and name != '(no results)':
+			print(f'  see {res}/kunit-logs/{name}.console', file=out)
+		if tier != 'guest':
+			continue
+		for log in logs:
+			lines = open(log, errors='replace').read().splitlines()
+			try:
+				first = lines.index(f'=== TEST {name}')
+			except ValueError:
+				continue
+			last = first
+			while last + 1 < len(lines) and not lines[last].startswith('=== RESULT '):
+				last += 1
+			for line in lines[max(first, last - 20):last + 1]:
+				print('  ' + line, file=out)
+			break
 print(p, f, s)
 PY
 )
-
-# Name each failure, and show the end of a failed guest test's output, so
-# that the last lines of the log say what failed.
-python3 - "$RES" <<'PY'
-import glob, os, sys
-res = sys.argv[1]
-failed = []
-path = os.path.join(res, 'kunit.txt')
-if os.path.exists(path):
-	for line in open(path):
-		parts = line.split()
-		if len(parts) == 4 and int(parts[2]) > 0:
-			failed.append(('kunit', parts[0]))
-else:
-	failed.append(('kunit', '(no results)'))
-for name in ('guest.txt', 'lint.txt'):
-	path = os.path.join(res, name)
-	if not os.path.exists(path):
-		failed.append((name[:-4], '(no results)'))
-		continue
-	for line in open(path):
-		if line.rstrip().endswith(' FAIL'):
-			failed.append((name[:-4], line.rsplit(None, 1)[0]))
-logs = sorted(glob.glob(os.path.join(res, 'guest-console*.log')))
-for tier, name in failed:
-	print()
-	print(f'FAILED ({tier}): {name}')
-	if tier == 'kunit' and name != '(no results)':
-		print(f'  see {res}/kunit-logs/{name}.console')
-	if tier != 'guest':
-		continue
-	for log in logs:
-		lines = open(log, errors='replace').read().splitlines()
-		try:
-			first = lines.index(f'=== TEST {name}')
-		except ValueError:
-			continue
-		last = first
-		while last + 1 < len(lines) and not lines[last].startswith('=== RESULT '):
-			last += 1
-		for line in lines[max(first, last - 20):last + 1]:
-			print('  ' + line)
-		break
-PY
+cat "$RES/failures.txt"
 
 echo
 echo "check took $(( $(date +%s) - start ))s; results in $RES"
