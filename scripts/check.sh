@@ -34,8 +34,14 @@ fi
 # its section of the console log, so that the last lines of the log say what
 # failed.
 read -r passed failed skipped < <(python3 - "$RES" <<'PY'
-import glob, os, sys
+import glob, os, re, sys
 res = sys.argv[1]
+# first lines of kernel reports (splat-scan.py's, and RCU's stall reports)
+HEAD = re.compile(r'^(------------\[ cut here \]|WARNING:|BUG:|INFO: |UBSAN:'
+		  r'|Oops|Kernel panic|kernel BUG at|general protection'
+		  r'|unreferenced object|watchdog: |rcu: INFO:|NMI backtrace'
+		  r'|Unable to handle)')
+TS = re.compile(r'^\[\s*\d+\.\d+\]\s?')
 p = f = s = 0
 failed = []
 path = os.path.join(res, 'kunit.txt')
@@ -78,6 +84,12 @@ with open(os.path.join(res, 'failures.txt'), 'w') as out:
 			last = first
 			while last + 1 < len(lines) and not lines[last].startswith('=== RESULT '):
 				last += 1
+			# the headlines of kernel reports in the section first,
+			# since the last lines show only the end of the last one
+			heads = [l for l in lines[first:last + 1]
+				 if HEAD.search(TS.sub('', l, count=1))]
+			for line in heads[:10]:
+				print('  report: ' + line, file=out)
 			for line in lines[max(first, last - 20):last + 1]:
 				print('  ' + line, file=out)
 			break

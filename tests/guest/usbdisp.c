@@ -3415,7 +3415,7 @@ static unsigned long stress_splats(struct stress *st)
 		"inconsistent lock state", NULL,
 	};
 	unsigned long n = 0;
-	char rec[8192];
+	char rec[8192], *msg;
 	ssize_t len;
 	int i;
 
@@ -3428,6 +3428,11 @@ static unsigned long stress_splats(struct stress *st)
 		rec[len] = 0;
 		for (i = 0; pat[i]; i++)
 			if (strstr(rec, pat[i])) {
+				/* "prio,seq,usec,flags;text\n": name the report */
+				msg = strchr(rec, ';');
+				msg = msg ? msg + 1 : rec;
+				msg[strcspn(msg, "\n")] = 0;
+				printf("splat: %.160s\n", msg);
 				n++;
 				break;
 			}
