@@ -33,15 +33,14 @@ fi
 # Each failure is named in failures.txt, a failed guest test with the end of
 # its section of the console log, so that the last lines of the log say what
 # failed.
-read -r passed failed skipped < <(python3 - "$RES" <<'PY'
-import glob, os, re, sys
+read -r passed failed skipped < <(python3 - "$RES" "$TOP/scripts/splat-scan.py" <<'PY'
+import glob, importlib.util, os, re, sys
 res = sys.argv[1]
-# first lines of kernel reports (splat-scan.py's, and RCU's stall reports)
-HEAD = re.compile(r'^(------------\[ cut here \]|WARNING:|BUG:|INFO: |UBSAN:'
-		  r'|Oops|Kernel panic|kernel BUG at|general protection'
-		  r'|unreferenced object|watchdog: |rcu: INFO:|NMI backtrace'
-		  r'|Unable to handle)')
-TS = re.compile(r'^\[\s*\d+\.\d+\]\s?')
+# first lines of kernel reports: splat-scan.py's patterns, and RCU's stalls
+spec = importlib.util.spec_from_file_location('splat_scan', sys.argv[2])
+scan = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(scan)
+RCU = re.compile(r'^rcu: INFO:')
 p = f = s = 0
 failed = []
 path = os.path.join(res, 'kunit.txt')
@@ -87,7 +86,8 @@ with open(os.path.join(res, 'failures.txt'), 'w') as out:
 			# the headlines of kernel reports in the section first,
 			# since the last lines show only the end of the last one
 			heads = [l for l in lines[first:last + 1]
-				 if HEAD.search(TS.sub('', l, count=1))]
+				 if scan.SPLAT.search(scan.TS.sub('', l, count=1))
+				 or RCU.search(scan.TS.sub('', l, count=1))]
 			for line in heads[:10]:
 				print('  report: ' + line, file=out)
 			for line in lines[max(first, last - 20):last + 1]:
